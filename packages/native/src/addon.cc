@@ -1,0 +1,61 @@
+// The @iocp/native addon: exports `backend`, `version`, `availableBackends()`
+// and the Core class (src/common/core.h).
+#include <napi.h>
+
+#include <string>
+
+#include "common/addon_data.h"
+#include "common/backend.h"
+#include "common/core.h"
+
+#ifndef IOCP_NATIVE_VERSION
+#define IOCP_NATIVE_VERSION "0.0.0"
+#endif
+
+namespace iocp {
+
+const char* BackendName(BackendKind kind) {
+  switch (kind) {
+    case BackendKind::kIocp:
+      return "iocp";
+    case BackendKind::kIoUring:
+      return "io_uring";
+    case BackendKind::kEpoll:
+      return "epoll";
+  }
+  return "unknown";
+}
+
+namespace {
+
+Napi::Value ListBackends(const Napi::CallbackInfo& info) {
+  BackendKind kinds[3];
+  int count = 0;
+  AvailableBackends(kinds, &count);
+  Napi::Array list = Napi::Array::New(info.Env(), count);
+  for (int i = 0; i < count; ++i) list.Set(i, Napi::String::New(info.Env(), BackendName(kinds[i])));
+  return list;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  env.SetInstanceData(data);
+  std::string error;
+  if (!SelectDefaultBackend(&data->default_backend, &error)) {
+    throw Napi::Error::New(env, error);
+  }
+  exports.Set("backend", Napi::String::New(env, BackendName(data->default_backend)));
+  exports.Set("version", Napi::String::New(env, IOCP_NATIVE_VERSION));
+  exports.Set("availableBackends", Napi::Function::New(env, ListBackends, "availableBackends"));
+  exports.Set("Core", Core::Define(env));
+  return exports;
+}
+
+}  // namespace
+}  // namespace iocp
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  return iocp::Init(env, exports);
+}
+
+NODE_API_MODULE(iocp, InitAddon)

@@ -1,0 +1,89 @@
+// The backend contract: what every completion backend must provide.
+//
+// A backend turns operations (Op) into completions. There is one backend
+// object per Core (one per IocpProactor), and three implementations:
+//   - iocp::win::IocpBackend      (src/win/)   I/O completion ports
+//   - iocp::uring::UringBackend   (src/linux/) io_uring, raw syscalls
+//   - iocp::epoll::EpollBackend   (src/linux/) readiness emulated as completions
+//
+// Every backend must:
+//   1. Start(): create its completion object (port / ring / epoll fd) and
+//      arrange to wake the JavaScript thread when completions are ready, with
+//      one wake-up per batch: Linux backends watch a file descriptor with a
+//      uv_poll_t on Node's own loop (no thread hop); the Windows backend runs
+//      one poller thread that hands whole batches over.
+//   2. Submit(op): start op. Return 0 when exactly one completion will be
+//      delivered for it later, or a negative system error (-errno on Linux,
+//      -GetLastError() on Windows) when it failed at once; then no completion
+//      follows and the caller releases op. A backend may queue submissions
+//      and flush them once per loop turn (io_uring does, from a uv_prepare_t).
+//   3. Cancel(op): ask the OS to cancel op (CancelIoEx / IORING_OP_ASYNC_CANCEL
+//      / dropping the readiness wait). The op still completes exactly once:
+//      with the cancellation error, or with its real result if it won the race.
+//   4. Deliver each completion on the JavaScript thread through
+//      CompletionSink::Complete(), then call CompletionSink::Flush() once per
+//      batch. Memory the kernel may still write to (op->data) stays alive
+//      until that completion: the Op holds a reference to its buffer.
+//   5. SetActive(bool): keep Node's loop alive only while ops are pending.
+//   6. Shutdown(): release everything. Called on the JavaScript thread once no
+//      op is pending, or at environment teardown, where the backend must wait
+//      (in the kernel, bounded) for in-flight operations before it returns.
+#ifndef IOCP_COMMON_BACKEND_H_
+#define IOCP_COMMON_BACKEND_H_
+
+#include <napi.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/op.h"
+
+namespace iocp {
+
+enum class BackendKind { kIocp, kIoUring, kEpoll };
+
+const char* BackendName(BackendKind kind);
+
+// Receives completions from a backend. This should be called from the
+// JavaScript thread only.
+class CompletionSink {
+ public:
+  virtual ~CompletionSink() = default;
+  // Records that op finished with result (>= 0: success value, < 0: negated
+  // system error) and an operation-specific aux word; releases op.
+  virtual void Complete(Op* op, int32_t result, uint32_t aux) = 0;
+  // Hands the completions recorded so far to JavaScript in one call.
+  virtual void Flush() = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual BackendKind Kind() const = 0;
+  // Returns 0, or a negative system error when the completion object cannot
+  // be created. This should be called from the JavaScript thread.
+  virtual int Start(napi_env env, CompletionSink* sink) = 0;
+  virtual int Submit(Op* op) = 0;
+  virtual int Cancel(Op* op) = 0;
+  virtual void SetActive(bool active) = 0;
+  virtual void Shutdown() = 0;
+};
+
+// Creates a backend of the given kind (nullptr when this OS lacks it).
+std::unique_ptr<Backend> CreateBackend(BackendKind kind);
+
+// Probes which backend this process uses by default and whether a forced one
+// (IOCP_BACKEND) can start. On failure returns false and fills error with a
+// message naming the backend and the OS error.
+bool SelectDefaultBackend(BackendKind* kind, std::string* error);
+
+// Lists the backends that can start in this process (for tests and bench).
+void AvailableBackends(BackendKind* out, int* count);
+
+// The message of a system error code (errno on Linux, Win32 error on Windows).
+std::string SystemErrorMessage(int code);
+
+}  // namespace iocp
+
+#endif  // IOCP_COMMON_BACKEND_H_

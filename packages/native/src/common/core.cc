@@ -1,0 +1,225 @@
+#include "common/core.h"
+
+#include <cstring>
+#include <string>
+
+#include "common/addon_data.h"
+
+namespace iocp {
+
+namespace {
+
+bool ParseBackend(const std::string& name, BackendKind* kind) {
+  if (name == "iocp") {
+    *kind = BackendKind::kIocp;
+  } else if (name == "io_uring") {
+    *kind = BackendKind::kIoUring;
+  } else if (name == "epoll") {
+    *kind = BackendKind::kEpoll;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Napi::Function Core::Define(Napi::Env env) {
+  return DefineClass(env, "Core",
+                     {
+                         InstanceAccessor<&Core::GetBackend>("backend"),
+                         InstanceAccessor<&Core::GetPending>("pending"),
+                         InstanceAccessor<&Core::GetClosed>("closed"),
+                         InstanceMethod<&Core::Nop>("nop"),
+                         InstanceMethod<&Core::Cancel>("cancel"),
+                         InstanceMethod<&Core::Close>("close"),
+                     });
+}
+
+// new Core(onCompletions: (count: number) => void, backend?: string)
+// This should be called from the JavaScript thread.
+Core::Core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Core>(info), env_(info.Env()) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsFunction()) {
+    throw Napi::TypeError::New(env, "onCompletions must be a function");
+  }
+  AddonData* data = env.GetInstanceData<AddonData>();
+  kind_ = data->default_backend;
+  if (info.Length() >= 2 && !info[1].IsUndefined()) {
+    if (!info[1].IsString()) throw Napi::TypeError::New(env, "backend must be a string");
+    std::string name = info[1].As<Napi::String>().Utf8Value();
+    if (!ParseBackend(name, &kind_)) {
+      throw Napi::RangeError::New(env, "backend must be 'iocp', 'io_uring' or 'epoll', got '" +
+                                           name + "'");
+    }
+  }
+  backend_ = CreateBackend(kind_);
+  if (!backend_) {
+    throw Napi::Error::New(env, std::string("backend '") + BackendName(kind_) +
+                                    "' is not available on this operating system");
+  }
+  int err = backend_->Start(env, this);
+  if (err < 0) {
+    backend_.reset();
+    throw Napi::Error::New(env, std::string("cannot start the ") + BackendName(kind_) +
+                                    " backend: " + SystemErrorMessage(-err));
+  }
+  callback_ = Napi::Persistent(info[0].As<Napi::Function>());
+  Napi::ArrayBuffer buffer =
+      Napi::ArrayBuffer::New(env, kCompletionCapacity * kCompletionWords * sizeof(int32_t));
+  records_ = static_cast<int32_t*>(buffer.Data());
+  std::memset(records_, 0, buffer.ByteLength());
+  buffer_ref_ = Napi::Persistent(buffer);
+  async_context_ = std::make_unique<Napi::AsyncContext>(env, "IocpCompletions");
+  info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(
+      "completions", Napi::Int32Array::New(env, kCompletionCapacity * kCompletionWords, buffer, 0),
+      napi_enumerable));
+  napi_add_env_cleanup_hook(env, &Core::CleanupHook, this);
+}
+
+Core::~Core() {
+  if (!torn_down_) {
+    napi_remove_env_cleanup_hook(env_, &Core::CleanupHook, this);
+    Teardown();
+  }
+}
+
+void Core::CleanupHook(void* arg) { static_cast<Core*>(arg)->Teardown(); }
+
+// Releases the backend. At environment teardown ops may still be pending: the
+// backend's Shutdown waits for the kernel to let go of their buffers.
+void Core::Teardown() {
+  if (torn_down_) return;
+  closed_ = true;
+  CancelAll();
+  torn_down_ = true;
+  // The backend object itself lives until ~Core: Teardown may run inside one
+  // of its callbacks.
+  if (backend_) backend_->Shutdown();
+  ops_.ForEachPending([](Op* op) { op->keep.Reset(); });
+}
+
+void Core::CancelAll() {
+  if (!backend_) return;
+  ops_.ForEachPending([this](Op* op) {
+    if (!op->cancel_requested) {
+      op->cancel_requested = true;
+      backend_->Cancel(op);
+    }
+  });
+}
+
+Napi::Value Core::GetBackend(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), BackendName(kind_));
+}
+
+Napi::Value Core::GetPending(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(ops_.pending()));
+}
+
+Napi::Value Core::GetClosed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), closed_);
+}
+
+Op* Core::NewOp(Napi::Env env, OpKind kind) {
+  if (closed_) throw Napi::Error::New(env, "Core is closed");
+  Op* op = ops_.Acquire(kind);
+  if (op == nullptr) throw Napi::RangeError::New(env, "too many pending operations");
+  OnPendingChanged();
+  return op;
+}
+
+Napi::Value Core::Start(Napi::Env env, Op* op) {
+  uint32_t id = op->id;
+  int err = backend_->Submit(op);
+  if (err < 0) {
+    ops_.Release(op);
+    OnPendingChanged();
+    return Napi::Number::New(env, err);
+  }
+  return Napi::Number::New(env, id);
+}
+
+// Keeps Node's loop (and this object) alive exactly while ops are pending.
+void Core::OnPendingChanged() {
+  bool active = ops_.pending() > 0;
+  if (active == referenced_) return;
+  referenced_ = active;
+  if (backend_) backend_->SetActive(active);
+  if (active) {
+    Ref();
+  } else {
+    Unref();
+  }
+}
+
+// nop(): a no-op that completes with result 0 through the backend's own
+// completion path (PostQueuedCompletionStatus / IORING_OP_NOP / the epoll
+// wake-up). Returns its id.
+Napi::Value Core::Nop(const Napi::CallbackInfo& info) {
+  Op* op = NewOp(info.Env(), OpKind::kNop);
+  return Start(info.Env(), op);
+}
+
+// cancel(id): returns true when id is pending (cancellation was requested).
+Napi::Value Core::Cancel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "id must be a number");
+  Op* op = ops_.Find(info[0].As<Napi::Number>().Uint32Value());
+  if (op == nullptr || torn_down_) return Napi::Boolean::New(env, false);
+  if (!op->cancel_requested) {
+    op->cancel_requested = true;
+    backend_->Cancel(op);
+  }
+  return Napi::Boolean::New(env, true);
+}
+
+// close(): refuses new operations and cancels whatever is pending. Returns
+// true when the backend was released now (nothing was pending); otherwise the
+// cancelled operations still complete, and the backend is released right
+// after the batch that delivers the last of them.
+Napi::Value Core::Close(const Napi::CallbackInfo& info) {
+  closed_ = true;
+  if (!torn_down_ && ops_.pending() == 0) {
+    napi_remove_env_cleanup_hook(env_, &Core::CleanupHook, this);
+    Teardown();
+  } else if (!torn_down_) {
+    CancelAll();
+  }
+  return Napi::Boolean::New(info.Env(), torn_down_);
+}
+
+void Core::Complete(Op* op, int32_t result, uint32_t aux) {
+  if (count_ == kCompletionCapacity) Flush();
+  int32_t* record = records_ + count_ * kCompletionWords;
+  record[0] = static_cast<int32_t>(op->id);
+  record[1] = result;
+  record[2] = static_cast<int32_t>(aux);
+  record[3] = 0;
+  ++count_;
+  ops_.Release(op);
+  OnPendingChanged();
+}
+
+void Core::Flush() {
+  if (count_ > 0 && !torn_down_) {
+    uint32_t count = count_;
+    count_ = 0;
+    Napi::Env env(env_);
+    Napi::HandleScope scope(env);
+    try {
+      callback_.MakeCallback(env.Global(), {Napi::Number::New(env, count)}, *async_context_);
+    } catch (const Napi::Error& e) {
+      // The JavaScript side never throws here; if it does, report it as an
+      // uncaught exception rather than unwinding through libuv.
+      napi_fatal_exception(env_, e.Value());
+    }
+  }
+  count_ = 0;
+  if (closed_ && !torn_down_ && ops_.pending() == 0) {
+    napi_remove_env_cleanup_hook(env_, &Core::CleanupHook, this);
+    Teardown();
+  }
+}
+
+}  // namespace iocp

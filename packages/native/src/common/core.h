@@ -1,0 +1,66 @@
+// Core: the JavaScript face of one backend (one per IocpProactor).
+//
+// JavaScript submits operations through Core's methods; each returns the op's
+// id (>= 0) or a negated system error when the OS refused it at once. The
+// completions come back in batches: Core writes them into `completions`, an
+// Int32Array of kCompletionCapacity records [id, result, aux, 0], and calls
+// the JavaScript callback once per batch with the record count.
+#ifndef IOCP_COMMON_CORE_H_
+#define IOCP_COMMON_CORE_H_
+
+#include <napi.h>
+
+#include <memory>
+
+#include "common/backend.h"
+#include "common/op.h"
+
+namespace iocp {
+
+class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
+ public:
+  static constexpr uint32_t kCompletionCapacity = 1024;
+  static constexpr uint32_t kCompletionWords = 4;
+
+  static Napi::Function Define(Napi::Env env);
+  explicit Core(const Napi::CallbackInfo& info);
+  ~Core() override;
+
+  // CompletionSink. These should be called from the JavaScript thread.
+  void Complete(Op* op, int32_t result, uint32_t aux) override;
+  void Flush() override;
+
+ private:
+  Napi::Value GetBackend(const Napi::CallbackInfo& info);
+  Napi::Value GetPending(const Napi::CallbackInfo& info);
+  Napi::Value GetClosed(const Napi::CallbackInfo& info);
+  Napi::Value Nop(const Napi::CallbackInfo& info);
+  Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  // Acquires an op, or throws when the core is closed or full.
+  Op* NewOp(Napi::Env env, OpKind kind);
+  // Hands op to the backend; returns its id or the negated immediate error.
+  Napi::Value Start(Napi::Env env, Op* op);
+  void OnPendingChanged();
+  void CancelAll();
+  void Teardown();
+  static void CleanupHook(void* arg);
+
+  napi_env env_;
+  std::unique_ptr<Backend> backend_;
+  BackendKind kind_;
+  OpTable ops_;
+  Napi::FunctionReference callback_;
+  Napi::Reference<Napi::ArrayBuffer> buffer_ref_;
+  std::unique_ptr<Napi::AsyncContext> async_context_;
+  int32_t* records_ = nullptr;
+  uint32_t count_ = 0;
+  bool closed_ = false;
+  bool torn_down_ = false;
+  bool referenced_ = false;
+};
+
+}  // namespace iocp
+
+#endif  // IOCP_COMMON_CORE_H_

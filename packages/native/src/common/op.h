@@ -1,0 +1,103 @@
+// One pending operation, and the table that owns them.
+//
+// An Op lives in a pooled slot from submission until its completion has been
+// handed to JavaScript. Its first member is reserved for the OS: on Windows it
+// holds the OVERLAPPED (so an OVERLAPPED* is the Op*, like mio's
+// src/sys/windows/overlapped.rs), on Linux the msghdr/iovec an io_uring SQE
+// points at. The buffer the kernel reads or writes is kept alive by `keep`
+// until the completion arrives, whatever JavaScript does meanwhile.
+#ifndef IOCP_COMMON_OP_H_
+#define IOCP_COMMON_OP_H_
+
+#include <napi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace iocp {
+
+// What an op does; backends switch on it.
+enum class OpKind : uint8_t {
+  kNop,
+  kRecv,
+  kSend,
+  kRecvFrom,
+  kSendTo,
+  kAccept,
+  kConnect,
+  kSendFile,
+  kRead,
+  kWrite,
+  kAcceptPipe,
+  kConnectPipe,
+  kWaitHandle,
+};
+
+constexpr size_t kOsDataSize = 128;
+constexpr size_t kAddrSize = 128;  // sizeof(sockaddr_storage) on both OSes.
+
+struct Op {
+  // Reserved for the backend; must stay first (see above).
+  alignas(16) unsigned char os[kOsDataSize];
+  uint32_t id = 0;
+  OpKind kind = OpKind::kNop;
+  bool cancel_requested = false;
+  int32_t flags = 0;
+  // The fd (Linux) or HANDLE/SOCKET (Windows) the op works on.
+  int64_t handle = -1;
+  // A second handle: the accepted socket (Windows AcceptEx), the file of a
+  // sendfile, or a wait registration.
+  int64_t aux_handle = -1;
+  uint8_t* data = nullptr;
+  size_t length = 0;
+  uint64_t offset = 0;
+  int64_t timeout_ms = -1;
+  // Socket address in (sendto, connect) or out (recvfrom, accept).
+  alignas(16) unsigned char addr[kAddrSize];
+  int32_t addr_len = 0;
+  // Backend-private state (e.g. a Windows wait registration).
+  void* backend_data = nullptr;
+  // Keeps the JavaScript buffer behind `data` alive while the op is pending.
+  Napi::Reference<Napi::Value> keep;
+
+  void Reset();
+};
+
+// Owns every Op of one Core. Ids carry a generation so a stale id (of an op
+// that already completed) never reaches a newer op in the same slot. This
+// should be called from the JavaScript thread only.
+class OpTable {
+ public:
+  static constexpr uint32_t kSlotBits = 22;
+  static constexpr uint32_t kSlotMask = (1u << kSlotBits) - 1;
+  static constexpr uint32_t kMaxSlots = 1u << kSlotBits;
+  static constexpr uint32_t kGenerationMask = (1u << (31 - kSlotBits)) - 1;
+
+  // Returns nullptr when every slot is taken.
+  Op* Acquire(OpKind kind);
+  void Release(Op* op);
+  // Returns the pending op with this id, or nullptr.
+  Op* Find(uint32_t id) const;
+  size_t pending() const { return pending_; }
+  template <typename F>
+  void ForEachPending(F f) {
+    for (auto& slot : slots_)
+      if (slot.busy) f(slot.op.get());
+  }
+
+ private:
+  struct Slot {
+    std::unique_ptr<Op> op;
+    uint32_t generation = 0;
+    bool busy = false;
+  };
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_;
+  size_t pending_ = 0;
+};
+
+}  // namespace iocp
+
+#endif  // IOCP_COMMON_OP_H_

@@ -1,0 +1,22 @@
+// @iocp/native: the completion core. See README.md for the interface.
+import { loadAddon } from './binding';
+import type { BackendName, NativeAddon, NativeCore, NativeCoreConstructor } from './types';
+
+export type { BackendName, NativeAddon, NativeCore, NativeCoreConstructor };
+export { candidatePaths } from './binding';
+
+const addon: NativeAddon = loadAddon();
+
+/** The backend this process uses by default ('iocp', 'io_uring' or 'epoll'). */
+export const backend: BackendName = addon.backend;
+/** The addon's version (the package version it was built from). */
+export const version: string = addon.version;
+/** The native Core class (one completion backend instance). */
+export const Core: NativeCoreConstructor = addon.Core;
+/** Words per completion record in `Core.completions`. */
+export const COMPLETION_WORDS = 4;
+
+/** The backends that can start in this process, default first on Linux. */
+export function availableBackends(): BackendName[] {
+  return addon.availableBackends();
+}

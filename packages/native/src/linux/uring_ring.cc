@@ -1,0 +1,185 @@
+#include "linux/uring_ring.h"
+
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace iocp::uring {
+
+namespace {
+
+int SysSetup(unsigned entries, io_uring_params* p) {
+  return static_cast<int>(syscall(__NR_io_uring_setup, entries, p));
+}
+
+int SysEnter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags) {
+  return static_cast<int>(
+      syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, nullptr, 0));
+}
+
+int SysRegister(int fd, unsigned opcode, const void* arg, unsigned nr) {
+  return static_cast<int>(syscall(__NR_io_uring_register, fd, opcode, arg, nr));
+}
+
+template <typename T>
+T* At(void* base, unsigned offset) {
+  return reinterpret_cast<T*>(static_cast<char*>(base) + offset);
+}
+
+}  // namespace
+
+int Ring::Init(unsigned entries) {
+  io_uring_params p;
+  // SINGLE_ISSUER and DEFER_TASKRUN (6.1+): completions are processed on
+  // this thread when it asks for them, not in interrupts on other CPUs.
+  const unsigned preferred[] = {
+      IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
+          IORING_SETUP_DEFER_TASKRUN,
+      IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL,
+      IORING_SETUP_CQSIZE,
+  };
+  int fd = -EINVAL;
+  for (unsigned flags : preferred) {
+    std::memset(&p, 0, sizeof(p));
+    p.flags = flags;
+    p.cq_entries = entries * 4;
+    fd = SysSetup(entries, &p);
+    if (fd >= 0) break;
+    fd = -errno;
+    if (fd != -EINVAL) return fd;  // EPERM/ENOSYS/ENOMEM: no io_uring here.
+  }
+  if (fd < 0) return fd;
+  fd_ = fd;
+  defer_taskrun_ = (p.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+  if (!(p.features & IORING_FEAT_NODROP)) {
+    // Without NODROP (pre-5.5 kernels) a full CQ drops completions; such a
+    // kernel also lacks most opcodes this project needs.
+    Close();
+    return -ENOSYS;
+  }
+
+  sq_ring_size_ = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+  cq_ring_size_ = p.cq_off.cqes + p.cq_entries * sizeof(io_uring_cqe);
+  bool single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;
+  if (single) {
+    if (cq_ring_size_ > sq_ring_size_) sq_ring_size_ = cq_ring_size_;
+    cq_ring_size_ = sq_ring_size_;
+  }
+  sq_ring_ = mmap(nullptr, sq_ring_size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_,
+                  IORING_OFF_SQ_RING);
+  if (sq_ring_ == MAP_FAILED) {
+    sq_ring_ = nullptr;
+    int err = -errno;
+    Close();
+    return err;
+  }
+  if (single) {
+    cq_ring_ = sq_ring_;
+  } else {
+    cq_ring_ = mmap(nullptr, cq_ring_size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                    fd_, IORING_OFF_CQ_RING);
+    if (cq_ring_ == MAP_FAILED) {
+      cq_ring_ = nullptr;
+      int err = -errno;
+      Close();
+      return err;
+    }
+  }
+  sqes_size_ = p.sq_entries * sizeof(io_uring_sqe);
+  void* sqes = mmap(nullptr, sqes_size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_,
+                    IORING_OFF_SQES);
+  if (sqes == MAP_FAILED) {
+    int err = -errno;
+    Close();
+    return err;
+  }
+  sqes_ = static_cast<io_uring_sqe*>(sqes);
+
+  sq_head_ = At<unsigned>(sq_ring_, p.sq_off.head);
+  sq_tail_ = At<unsigned>(sq_ring_, p.sq_off.tail);
+  sq_mask_ = *At<unsigned>(sq_ring_, p.sq_off.ring_mask);
+  sq_entries_ = *At<unsigned>(sq_ring_, p.sq_off.ring_entries);
+  sq_flags_ = At<unsigned>(sq_ring_, p.sq_off.flags);
+  sq_array_ = At<unsigned>(sq_ring_, p.sq_off.array);
+  cq_head_ = At<unsigned>(cq_ring_, p.cq_off.head);
+  cq_tail_ = At<unsigned>(cq_ring_, p.cq_off.tail);
+  cq_mask_ = *At<unsigned>(cq_ring_, p.cq_off.ring_mask);
+  cqes_ = At<io_uring_cqe>(cq_ring_, p.cq_off.cqes);
+  // The SQ array maps ring slots to SQE indexes one to one, once.
+  for (unsigned i = 0; i < sq_entries_; ++i) sq_array_[i] = i;
+  sq_tail_local_ = sq_submitted_ = *sq_tail_;
+  return 0;
+}
+
+void Ring::Close() {
+  if (sqes_ != nullptr) munmap(sqes_, sqes_size_);
+  if (cq_ring_ != nullptr && cq_ring_ != sq_ring_) munmap(cq_ring_, cq_ring_size_);
+  if (sq_ring_ != nullptr) munmap(sq_ring_, sq_ring_size_);
+  sqes_ = nullptr;
+  cq_ring_ = sq_ring_ = nullptr;
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+io_uring_sqe* Ring::GetSqe(int* err) {
+  unsigned head = __atomic_load_n(sq_head_, __ATOMIC_ACQUIRE);
+  if (sq_tail_local_ - head >= sq_entries_) {
+    // Full: hand the queued SQEs to the kernel, which consumes them now.
+    int r = Enter(false);
+    if (r < 0) {
+      *err = r;
+      return nullptr;
+    }
+    head = __atomic_load_n(sq_head_, __ATOMIC_ACQUIRE);
+    if (sq_tail_local_ - head >= sq_entries_) {
+      *err = -EBUSY;
+      return nullptr;
+    }
+  }
+  io_uring_sqe* sqe = &sqes_[sq_tail_local_ & sq_mask_];
+  std::memset(sqe, 0, sizeof(*sqe));
+  ++sq_tail_local_;
+  return sqe;
+}
+
+int Ring::Enter(bool get_events, unsigned min_complete) {
+  unsigned to_submit = sq_tail_local_ - sq_submitted_;
+  if (to_submit > 0) __atomic_store_n(sq_tail_, sq_tail_local_, __ATOMIC_RELEASE);
+  unsigned flags = get_events ? IORING_ENTER_GETEVENTS : 0;
+  if (to_submit == 0 && !get_events) return 0;
+  for (;;) {
+    int r = SysEnter(fd_, to_submit, min_complete, flags);
+    if (r >= 0) {
+      sq_submitted_ += static_cast<unsigned>(r);
+      if (static_cast<unsigned>(r) >= to_submit) return 0;
+      to_submit -= static_cast<unsigned>(r);
+      continue;
+    }
+    int err = errno;
+    if (err == EINTR) continue;
+    // EAGAIN/EBUSY: the CQ is overflowing; the caller reaps and retries.
+    return -err;
+  }
+}
+
+unsigned Ring::Reap(io_uring_cqe* out, unsigned max) {
+  unsigned head = *cq_head_;
+  unsigned tail = __atomic_load_n(cq_tail_, __ATOMIC_ACQUIRE);
+  unsigned n = 0;
+  while (head != tail && n < max) {
+    out[n++] = cqes_[head & cq_mask_];
+    ++head;
+  }
+  __atomic_store_n(cq_head_, head, __ATOMIC_RELEASE);
+  return n;
+}
+
+int Ring::RegisterEventfd(int efd) {
+  int r = SysRegister(fd_, IORING_REGISTER_EVENTFD, &efd, 1);
+  return r < 0 ? -errno : 0;
+}
+
+}  // namespace iocp::uring

@@ -1,0 +1,67 @@
+// A minimal io_uring ring over the kernel UAPI header and raw syscalls (as
+// libuv's src/unix/linux.c does): no liburing, no SQPOLL. Set up with
+// SINGLE_ISSUER | DEFER_TASKRUN where the kernel has them (CQEs then appear
+// only after io_uring_enter with GETEVENTS), falling back to a plain ring.
+#ifndef IOCP_LINUX_URING_RING_H_
+#define IOCP_LINUX_URING_RING_H_
+
+#include <linux/io_uring.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace iocp::uring {
+
+class Ring {
+ public:
+  Ring() = default;
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+  ~Ring() { Close(); }
+
+  // Creates the ring. Returns 0 or -errno.
+  int Init(unsigned entries);
+  void Close();
+  bool ok() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  bool defer_taskrun() const { return defer_taskrun_; }
+
+  // Returns a zeroed SQE, submitting queued ones first when the queue is
+  // full; nullptr if the ring cannot take one (the error is in *err).
+  io_uring_sqe* GetSqe(int* err);
+  // Submits queued SQEs; with get_events also runs deferred task work so
+  // finished CQEs become visible. Returns 0 or -errno.
+  int Enter(bool get_events, unsigned min_complete = 0);
+  unsigned queued() const { return sq_tail_local_ - sq_submitted_; }
+
+  // Copies up to max ready CQEs into out and consumes them; returns the count.
+  unsigned Reap(io_uring_cqe* out, unsigned max);
+  // Registers an eventfd that the kernel signals when CQEs are posted.
+  int RegisterEventfd(int efd);
+
+ private:
+  int fd_ = -1;
+  bool defer_taskrun_ = false;
+  void* sq_ring_ = nullptr;
+  size_t sq_ring_size_ = 0;
+  void* cq_ring_ = nullptr;
+  size_t cq_ring_size_ = 0;
+  io_uring_sqe* sqes_ = nullptr;
+  size_t sqes_size_ = 0;
+  unsigned* sq_head_ = nullptr;
+  unsigned* sq_tail_ = nullptr;
+  unsigned* sq_array_ = nullptr;
+  unsigned sq_mask_ = 0;
+  unsigned sq_entries_ = 0;
+  unsigned* sq_flags_ = nullptr;
+  unsigned* cq_head_ = nullptr;
+  unsigned* cq_tail_ = nullptr;
+  unsigned cq_mask_ = 0;
+  io_uring_cqe* cqes_ = nullptr;
+  unsigned sq_tail_local_ = 0;
+  unsigned sq_submitted_ = 0;
+};
+
+}  // namespace iocp::uring
+
+#endif  // IOCP_LINUX_URING_RING_H_
