@@ -1,11 +1,28 @@
 // @iocp/native: the completion core. See README.md for the interface.
 import { loadAddon } from './binding';
-import type { BackendName, NativeAddon, NativeCore, NativeCoreConstructor } from './types';
+import type {
+  BackendName,
+  DecodedAddress,
+  NativeAddon,
+  NativeConstants,
+  NativeCore,
+  NativeCoreConstructor,
+} from './types';
 
-export type { BackendName, NativeAddon, NativeCore, NativeCoreConstructor };
+export type {
+  BackendName,
+  DecodedAddress,
+  NativeAddon,
+  NativeConstants,
+  NativeCore,
+  NativeCoreConstructor,
+};
 export { candidatePaths } from './binding';
 
 const addon: NativeAddon = loadAddon();
+
+/** The whole addon: sockets, events, errors and the Core class. */
+export const native: NativeAddon = addon;
 
 /** The backend this process uses by default ('iocp', 'io_uring' or 'epoll'). */
 export const backend: BackendName = addon.backend;

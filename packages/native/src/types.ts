@@ -18,12 +18,49 @@ export interface NativeCore {
   /** True once close() was called. */
   readonly closed: boolean;
   /**
-   * Completion records, COMPLETION_WORDS int32s each: [id, result, aux, 0].
-   * Valid for the `count` records passed to onCompletions, during that call.
+   * Completion records, COMPLETION_WORDS int32s each: [id, result, aux,
+   * addrlen]. `result` is >= 0 on success (bytes, a handle, 1/0 for waits) or
+   * a negated system error. Valid for the `count` records passed to
+   * onCompletions, during that call.
    */
   readonly completions: Int32Array;
+  /**
+   * Peer addresses of recvFrom/accept completions: record i's sockaddr is at
+   * byte i * ADDRESS_SIZE, `addrlen` bytes long (decode with decodeAddress).
+   */
+  readonly addresses: Uint8Array;
   /** A no-op that completes with result 0 through the backend's own path. */
   nop(): number;
+  /**
+   * Prepares a handle for operations on this core, once per handle (Windows:
+   * attach to the completion port; a handle can belong to one port only).
+   * Returns 0 or a negated error.
+   */
+  associate(handle: number): number;
+  /** Forgets the handle's state; call after its ops completed, before closing it. */
+  detach(handle: number): void;
+  /** Receives into buf (the whole view). Result: bytes, 0 at EOF. */
+  recv(handle: number, buf: Uint8Array, flags?: number): number;
+  /** Sends buf (the whole view). Result: bytes sent. */
+  send(handle: number, buf: Uint8Array, flags?: number): number;
+  /** Receives a datagram into buf. Result: bytes; the sender is in `addresses`. */
+  recvFrom(handle: number, buf: Uint8Array, flags?: number): number;
+  /** Sends a datagram to an encoded address. Result: bytes sent. */
+  sendTo(handle: number, buf: Uint8Array, flags: number, address: Uint8Array): number;
+  /** Accepts a connection. Result: the new socket's handle; the peer is in `addresses`. */
+  accept(listener: number, family: number): number;
+  /** Connects to an encoded address (Windows: binds to the wildcard first when unbound). Result: 0. */
+  connect(handle: number, address: Uint8Array, family: number): number;
+  /** Sends count bytes (0: to the end) of file from offset. Result: bytes sent. */
+  sendFile(socket: number, file: number, offset: number, count: number): number;
+  /** Reads a file or pipe into buf at offset (-1: the current position). Result: bytes, 0 at EOF. */
+  read(handle: number, buf: Uint8Array, offset?: number): number;
+  /** Writes buf to a file or pipe at offset (-1: the current position). Result: bytes. */
+  write(handle: number, buf: Uint8Array, offset?: number): number;
+  /** Waits for a client on a named-pipe instance (Windows). Result: 0. */
+  acceptPipe(pipe: number): number;
+  /** Waits until handle is signalled (1) or timeoutMs passes (0); -1 waits forever. Does not consume the signal. */
+  waitHandle(handle: number, timeoutMs?: number): number;
   /** Requests cancellation; true if the id was pending. The op still completes once. */
   cancel(id: number): boolean;
   /**
@@ -38,9 +75,78 @@ export interface NativeCoreConstructor {
   new (onCompletions: (count: number) => void, backend?: BackendName): NativeCore;
 }
 
+/** Socket-level constants with this OS's values. */
+export interface NativeConstants {
+  readonly AF_INET: number;
+  readonly AF_INET6: number;
+  readonly AF_UNIX: number;
+  readonly SOCK_STREAM: number;
+  readonly SOCK_DGRAM: number;
+  readonly SHUT_RD: number;
+  readonly SHUT_WR: number;
+  readonly SHUT_RDWR: number;
+  readonly MSG_PEEK: number;
+  readonly MSG_OOB: number;
+  readonly SOL_SOCKET: number;
+  readonly SO_REUSEADDR: number;
+  readonly SO_KEEPALIVE: number;
+  readonly SO_RCVBUF: number;
+  readonly SO_SNDBUF: number;
+  readonly SO_BROADCAST: number;
+  readonly SO_ERROR: number;
+  readonly IPPROTO_TCP: number;
+  readonly TCP_NODELAY: number;
+  /** Size of the address slots in Core.addresses (sizeof(sockaddr_storage)). */
+  readonly ADDRESS_SIZE: number;
+}
+
+/** A decoded socket address: IPv4, IPv6, or a Unix socket path. */
+export type DecodedAddress = [string, number] | [string, number, number, number] | string;
+
+/**
+ * The addon. Synchronous functions return a value >= 0 on success or a
+ * negated system error (-errno on Linux, -winerror on Windows), which the
+ * caller turns into an OSError (errorName gives its Node-style code). Bad
+ * argument types throw TypeError, out-of-range values RangeError.
+ */
 export interface NativeAddon {
   readonly backend: BackendName;
   readonly version: string;
+  readonly constants: NativeConstants;
   availableBackends(): BackendName[];
   Core: NativeCoreConstructor;
+  /** The Node-style code of a system error ('ECONNRESET'); Windows errors as libuv maps them. */
+  errorName(code: number): string;
+  /** The OS's message for a system error. */
+  errorMessage(code: number): string;
+  /** True under Wine (for tests that must skip a known Wine difference only). */
+  isWine(): boolean;
+
+  /** A non-blocking (Linux) / overlapped (Windows) socket. */
+  socket(family: number, type: number): number;
+  /** A connected pair (Linux socketpair; Windows a loopback TCP pair, as CPython's socketpair). */
+  socketPair(family: number, type: number): [number, number] | number;
+  bind(handle: number, address: Uint8Array): number;
+  listen(handle: number, backlog: number): number;
+  getsockname(handle: number): Uint8Array | number;
+  getpeername(handle: number): Uint8Array | number;
+  setsockopt(handle: number, level: number, name: number, value: number): number;
+  getsockopt(handle: number, level: number, name: number): number;
+  shutdown(handle: number, how: number): number;
+  closeSocket(handle: number): number;
+  /** Encodes an address; a negated EINVAL / WSAEINVAL for a host that is not a numeric IP. */
+  encodeAddress(family: number, host: string, port: number, flowinfo?: number, scopeId?: number): Uint8Array | number;
+  /** Decodes length bytes of a sockaddr at offset (null when length is 0). */
+  decodeAddress(bytes: Uint8Array, offset?: number, length?: number): DecodedAddress | null;
+
+  /** A waitable event: a Windows event object, a Linux eventfd. */
+  eventCreate(manualReset: boolean, initialState: boolean): number;
+  eventSet(handle: number): number;
+  eventReset(handle: number): number;
+  /** 1 when set, 0 when not, or a negated error. */
+  eventIsSet(handle: number): number;
+  /** Closes any handle (fd) that is not a socket. */
+  closeHandle(handle: number): number;
+  /** The OS handle behind a Node file descriptor (Windows: uv_get_osfhandle; Linux: the fd). */
+  fdToHandle(fd: number): number;
 }

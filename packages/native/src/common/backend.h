@@ -24,8 +24,12 @@
 //      CompletionSink::Complete(), then call CompletionSink::Flush() once per
 //      batch. Memory the kernel may still write to (op->data) stays alive
 //      until that completion: the Op holds a reference to its buffer.
-//   5. SetActive(bool): keep Node's loop alive only while ops are pending.
-//   6. Shutdown(): release everything. Called on the JavaScript thread once no
+//   5. Associate(handle) before the first op on a handle (Windows: attach it
+//      to the port, once; epoll: register it edge-triggered; io_uring: no-op)
+//      and Detach(handle) before the handle is closed (after its ops were
+//      cancelled and completed), so a reused fd number starts clean.
+//   6. SetActive(bool): keep Node's loop alive only while ops are pending.
+//   7. Shutdown(): release everything. Called on the JavaScript thread once no
 //      op is pending, or at environment teardown, where the backend must wait
 //      (in the kernel, bounded) for in-flight operations before it returns.
 #ifndef IOCP_COMMON_BACKEND_H_
@@ -66,6 +70,8 @@ class Backend {
   virtual int Start(napi_env env, CompletionSink* sink) = 0;
   virtual int Submit(Op* op) = 0;
   virtual int Cancel(Op* op) = 0;
+  virtual int Associate(int64_t handle) = 0;
+  virtual void Detach(int64_t handle) = 0;
   virtual void SetActive(bool active) = 0;
   virtual void Shutdown() = 0;
 };

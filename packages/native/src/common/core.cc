@@ -31,6 +31,19 @@ Napi::Function Core::Define(Napi::Env env) {
                          InstanceAccessor<&Core::GetPending>("pending"),
                          InstanceAccessor<&Core::GetClosed>("closed"),
                          InstanceMethod<&Core::Nop>("nop"),
+                         InstanceMethod<&Core::Associate>("associate"),
+                         InstanceMethod<&Core::Detach>("detach"),
+                         InstanceMethod<&Core::Recv>("recv"),
+                         InstanceMethod<&Core::Send>("send"),
+                         InstanceMethod<&Core::RecvFrom>("recvFrom"),
+                         InstanceMethod<&Core::SendTo>("sendTo"),
+                         InstanceMethod<&Core::Accept>("accept"),
+                         InstanceMethod<&Core::Connect>("connect"),
+                         InstanceMethod<&Core::SendFile>("sendFile"),
+                         InstanceMethod<&Core::Read>("read"),
+                         InstanceMethod<&Core::Write>("write"),
+                         InstanceMethod<&Core::AcceptPipe>("acceptPipe"),
+                         InstanceMethod<&Core::WaitHandle>("waitHandle"),
                          InstanceMethod<&Core::Cancel>("cancel"),
                          InstanceMethod<&Core::Close>("close"),
                      });
@@ -70,6 +83,12 @@ Core::Core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Core>(info), env_(
   records_ = static_cast<int32_t*>(buffer.Data());
   std::memset(records_, 0, buffer.ByteLength());
   buffer_ref_ = Napi::Persistent(buffer);
+  Napi::ArrayBuffer addresses = Napi::ArrayBuffer::New(env, kCompletionCapacity * kAddrSize);
+  addresses_ = static_cast<uint8_t*>(addresses.Data());
+  addresses_ref_ = Napi::Persistent(addresses);
+  info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(
+      "addresses", Napi::Uint8Array::New(env, kCompletionCapacity * kAddrSize, addresses, 0),
+      napi_enumerable));
   async_context_ = std::make_unique<Napi::AsyncContext>(env, "IocpCompletions");
   info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(
       "completions", Napi::Int32Array::New(env, kCompletionCapacity * kCompletionWords, buffer, 0),
@@ -196,6 +215,11 @@ void Core::Complete(Op* op, int32_t result, uint32_t aux) {
   record[1] = result;
   record[2] = static_cast<int32_t>(aux);
   record[3] = 0;
+  if (op->addr_len > 0 && (op->kind == OpKind::kRecvFrom || op->kind == OpKind::kAccept)) {
+    auto len = static_cast<uint32_t>(op->addr_len) > kAddrSize ? kAddrSize : op->addr_len;
+    std::memcpy(addresses_ + count_ * kAddrSize, op->addr, len);
+    record[3] = static_cast<int32_t>(len);
+  }
   ++count_;
   ops_.Release(op);
   OnPendingChanged();

@@ -3,8 +3,10 @@
 // JavaScript submits operations through Core's methods; each returns the op's
 // id (>= 0) or a negated system error when the OS refused it at once. The
 // completions come back in batches: Core writes them into `completions`, an
-// Int32Array of kCompletionCapacity records [id, result, aux, 0], and calls
-// the JavaScript callback once per batch with the record count.
+// Int32Array of kCompletionCapacity records [id, result, aux, addrlen], and
+// calls the JavaScript callback once per batch with the record count. For
+// recvFrom and accept, the peer's sockaddr of record i is in `addresses` at
+// byte i * kAddrSize (addrlen bytes long).
 #ifndef IOCP_COMMON_CORE_H_
 #define IOCP_COMMON_CORE_H_
 
@@ -35,6 +37,22 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   Napi::Value GetPending(const Napi::CallbackInfo& info);
   Napi::Value GetClosed(const Napi::CallbackInfo& info);
   Napi::Value Nop(const Napi::CallbackInfo& info);
+  // Operations (src/common/core_ops.cc).
+  Napi::Value Associate(const Napi::CallbackInfo& info);
+  Napi::Value Detach(const Napi::CallbackInfo& info);
+  Napi::Value Recv(const Napi::CallbackInfo& info);
+  Napi::Value Send(const Napi::CallbackInfo& info);
+  Napi::Value RecvFrom(const Napi::CallbackInfo& info);
+  Napi::Value SendTo(const Napi::CallbackInfo& info);
+  Napi::Value Accept(const Napi::CallbackInfo& info);
+  Napi::Value Connect(const Napi::CallbackInfo& info);
+  Napi::Value SendFile(const Napi::CallbackInfo& info);
+  Napi::Value Read(const Napi::CallbackInfo& info);
+  Napi::Value Write(const Napi::CallbackInfo& info);
+  Napi::Value AcceptPipe(const Napi::CallbackInfo& info);
+  Napi::Value WaitHandle(const Napi::CallbackInfo& info);
+  // Shared by the buffer operations: (handle, buf, flags).
+  Napi::Value BufferOp(const Napi::CallbackInfo& info, OpKind kind);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
@@ -53,6 +71,8 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   OpTable ops_;
   Napi::FunctionReference callback_;
   Napi::Reference<Napi::ArrayBuffer> buffer_ref_;
+  Napi::Reference<Napi::ArrayBuffer> addresses_ref_;
+  uint8_t* addresses_ = nullptr;
   std::unique_ptr<Napi::AsyncContext> async_context_;
   int32_t* records_ = nullptr;
   uint32_t count_ = 0;

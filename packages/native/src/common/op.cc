@@ -7,6 +7,7 @@ void Op::Reset() {
   kind = OpKind::kNop;
   cancel_requested = false;
   flags = 0;
+  family = 0;
   handle = -1;
   aux_handle = -1;
   data = nullptr;

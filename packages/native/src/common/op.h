@@ -45,6 +45,8 @@ struct Op {
   OpKind kind = OpKind::kNop;
   bool cancel_requested = false;
   int32_t flags = 0;
+  // Address family of the socket (accept needs it to make the new socket).
+  int32_t family = 0;
   // The fd (Linux) or HANDLE/SOCKET (Windows) the op works on.
   int64_t handle = -1;
   // A second handle: the accepted socket (Windows AcceptEx), the file of a

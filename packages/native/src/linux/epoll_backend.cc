@@ -104,3 +104,10 @@ void EpollBackend::Shutdown() {
 }
 
 }  // namespace iocp::epoll
+
+namespace iocp::epoll {
+
+int EpollBackend::Associate(int64_t /*handle*/) { return 0; }
+void EpollBackend::Detach(int64_t /*handle*/) {}
+
+}  // namespace iocp::epoll

@@ -23,6 +23,8 @@ class EpollBackend : public Backend, public LoopWatcher::Client {
   int Start(napi_env env, CompletionSink* sink) override;
   int Submit(Op* op) override;
   int Cancel(Op* op) override;
+  int Associate(int64_t handle) override;
+  void Detach(int64_t handle) override;
   void SetActive(bool active) override;
   void Shutdown() override;
 

@@ -145,3 +145,11 @@ void UringBackend::Shutdown() {
 }
 
 }  // namespace iocp::uring
+
+namespace iocp::uring {
+
+// io_uring needs no per-handle registration.
+int UringBackend::Associate(int64_t /*handle*/) { return 0; }
+void UringBackend::Detach(int64_t /*handle*/) {}
+
+}  // namespace iocp::uring

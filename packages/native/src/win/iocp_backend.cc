@@ -198,3 +198,20 @@ void IocpBackend::Shutdown() {
 }
 
 }  // namespace iocp::win
+
+namespace iocp::win {
+
+// Attaches a handle to this port. A handle can belong to one port only, for
+// its whole life (IocpProactor._register_with_iocp).
+int IocpBackend::Associate(int64_t handle) {
+  HANDLE h = reinterpret_cast<HANDLE>(static_cast<intptr_t>(handle));
+  if (CreateIoCompletionPort(h, port_.get(), kOpKey, 0) == nullptr) {
+    return -static_cast<int>(GetLastError());
+  }
+  return 0;
+}
+
+// The association ends when the handle is closed.
+void IocpBackend::Detach(int64_t /*handle*/) {}
+
+}  // namespace iocp::win

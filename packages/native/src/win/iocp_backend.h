@@ -27,6 +27,8 @@ class IocpBackend : public Backend {
   int Start(napi_env env, CompletionSink* sink) override;
   int Submit(Op* op) override;
   int Cancel(Op* op) override;
+  int Associate(int64_t handle) override;
+  void Detach(int64_t handle) override;
   void SetActive(bool active) override;
   void Shutdown() override;
 

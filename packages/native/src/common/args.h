@@ -1,0 +1,71 @@
+// Argument checks shared by every JavaScript-facing function: wrong types
+// throw TypeError and out-of-range values RangeError, each naming the
+// argument. These should be called from the JavaScript thread.
+#ifndef IOCP_COMMON_ARGS_H_
+#define IOCP_COMMON_ARGS_H_
+
+#include <napi.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+namespace iocp::args {
+
+inline Napi::Value At(const Napi::CallbackInfo& info, size_t i) {
+  return i < info.Length() ? info[i] : info.Env().Undefined();
+}
+
+// An integer in [min, max]; `fallback` when undefined and has_fallback.
+inline int64_t Integer(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t min,
+                       int64_t max, bool has_fallback = false, int64_t fallback = 0) {
+  Napi::Value v = At(info, i);
+  if (v.IsUndefined() && has_fallback) return fallback;
+  if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::floor(d) != d) {
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be an integer");
+  }
+  if (d < static_cast<double>(min) || d > static_cast<double>(max)) {
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " is out of range");
+  }
+  return static_cast<int64_t>(d);
+}
+
+// An OS handle: a file descriptor on Linux, a HANDLE/SOCKET on Windows.
+inline int64_t Handle(const Napi::CallbackInfo& info, size_t i, const char* name = "handle") {
+  return Integer(info, i, name, 0, (int64_t{1} << 53) - 1);
+}
+
+inline bool Boolean(const Napi::CallbackInfo& info, size_t i, const char* name, bool fallback) {
+  Napi::Value v = At(info, i);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsBoolean()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+inline std::string String(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = At(info, i);
+  if (!v.IsString()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+// A Uint8Array (Buffer included): its bytes, by pointer and length.
+struct Bytes {
+  Napi::Value value;
+  uint8_t* data;
+  size_t length;
+};
+
+inline Bytes ByteView(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = At(info, i);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Uint8Array");
+  }
+  auto view = v.As<Napi::Uint8Array>();
+  return Bytes{v, view.Data(), view.ByteLength()};
+}
+
+}  // namespace iocp::args
+
+#endif  // IOCP_COMMON_ARGS_H_

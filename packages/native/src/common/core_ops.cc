@@ -1,0 +1,181 @@
+// Core's operation methods: argument checks, then an Op for the backend.
+// Every method returns the op's id (>= 0) or a negated system error when the
+// OS refused the operation at once (no completion follows then).
+#include <cstring>
+#include <limits>
+
+#include "common/args.h"
+#include "common/core.h"
+
+namespace iocp {
+
+namespace {
+
+constexpr int64_t kMaxFlags = std::numeric_limits<int32_t>::max();
+constexpr int64_t kMaxOffset = (int64_t{1} << 53) - 1;
+// One operation moves at most this many bytes (the Windows APIs take a DWORD,
+// io_uring a 32-bit length); callers loop for more.
+constexpr size_t kMaxTransfer = 0x7fffffff;
+
+void KeepBuffer(Op* op, const args::Bytes& bytes) {
+  op->data = bytes.data;
+  op->length = bytes.length > kMaxTransfer ? kMaxTransfer : bytes.length;
+  op->keep = Napi::Persistent(bytes.value);
+}
+
+void CopyAddress(const Napi::CallbackInfo& info, size_t i, Op* op) {
+  args::Bytes addr = args::ByteView(info, i, "address");
+  if (addr.length == 0 || addr.length > kAddrSize) {
+    throw Napi::RangeError::New(info.Env(), "address must be an encoded socket address");
+  }
+  std::memcpy(op->addr, addr.data, addr.length);
+  op->addr_len = static_cast<int32_t>(addr.length);
+}
+
+}  // namespace
+
+// associate(handle): 0 or a negated system error.
+Napi::Value Core::Associate(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0);
+  if (torn_down_) throw Napi::Error::New(info.Env(), "Core is closed");
+  return Napi::Number::New(info.Env(), backend_->Associate(handle));
+}
+
+// detach(handle): forgets per-handle state before the handle is closed.
+Napi::Value Core::Detach(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0);
+  if (!torn_down_) backend_->Detach(handle);
+  return info.Env().Undefined();
+}
+
+Napi::Value Core::BufferOp(const Napi::CallbackInfo& info, OpKind kind) {
+  int64_t handle = args::Handle(info, 0);
+  args::Bytes buf = args::ByteView(info, 1, "buffer");
+  auto flags = static_cast<int32_t>(args::Integer(info, 2, "flags", 0, kMaxFlags, true, 0));
+  Op* op = NewOp(info.Env(), kind);
+  op->handle = handle;
+  op->flags = flags;
+  KeepBuffer(op, buf);
+  return Start(info.Env(), op);
+}
+
+// recv(handle, buf, flags = 0): result = bytes received (0 at EOF).
+Napi::Value Core::Recv(const Napi::CallbackInfo& info) { return BufferOp(info, OpKind::kRecv); }
+
+// send(handle, buf, flags = 0): result = bytes sent.
+Napi::Value Core::Send(const Napi::CallbackInfo& info) { return BufferOp(info, OpKind::kSend); }
+
+// recvFrom(handle, buf, flags = 0): result = bytes; the sender's address is
+// in `addresses` for the record.
+Napi::Value Core::RecvFrom(const Napi::CallbackInfo& info) {
+  return BufferOp(info, OpKind::kRecvFrom);
+}
+
+// sendTo(handle, buf, flags, address): result = bytes sent.
+Napi::Value Core::SendTo(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0);
+  args::Bytes buf = args::ByteView(info, 1, "buffer");
+  auto flags = static_cast<int32_t>(args::Integer(info, 2, "flags", 0, kMaxFlags, true, 0));
+  Op* op = NewOp(info.Env(), OpKind::kSendTo);
+  try {
+    CopyAddress(info, 3, op);
+  } catch (...) {
+    ops_.Release(op);
+    OnPendingChanged();
+    throw;
+  }
+  op->handle = handle;
+  op->flags = flags;
+  KeepBuffer(op, buf);
+  return Start(info.Env(), op);
+}
+
+// accept(listener, family): result = the accepted socket's handle; the
+// peer's address is in `addresses` for the record.
+Napi::Value Core::Accept(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0, "listener");
+  auto family = static_cast<int32_t>(args::Integer(info, 1, "family", 0, 65535));
+  Op* op = NewOp(info.Env(), OpKind::kAccept);
+  op->handle = handle;
+  op->family = family;
+  return Start(info.Env(), op);
+}
+
+// connect(handle, address, family): result = 0.
+Napi::Value Core::Connect(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0);
+  auto family = static_cast<int32_t>(args::Integer(info, 2, "family", 0, 65535));
+  Op* op = NewOp(info.Env(), OpKind::kConnect);
+  try {
+    CopyAddress(info, 1, op);
+  } catch (...) {
+    ops_.Release(op);
+    OnPendingChanged();
+    throw;
+  }
+  op->handle = handle;
+  op->family = family;
+  return Start(info.Env(), op);
+}
+
+// sendFile(socket, file, offset, count): result = bytes sent (count 0 means
+// to the end of the file).
+Napi::Value Core::SendFile(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0, "socket");
+  int64_t file = args::Handle(info, 1, "file");
+  int64_t offset = args::Integer(info, 2, "offset", 0, kMaxOffset);
+  int64_t count = args::Integer(info, 3, "count", 0, kMaxOffset);
+  Op* op = NewOp(info.Env(), OpKind::kSendFile);
+  op->handle = handle;
+  op->aux_handle = file;
+  op->offset = static_cast<uint64_t>(offset);
+  op->length = static_cast<size_t>(count);
+  return Start(info.Env(), op);
+}
+
+// read(handle, buf, offset = -1) and write(handle, buf, offset = -1): files
+// and pipes; offset -1 is the current position (a stream).
+Napi::Value Core::Read(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0);
+  args::Bytes buf = args::ByteView(info, 1, "buffer");
+  int64_t offset = args::Integer(info, 2, "offset", -1, kMaxOffset, true, -1);
+  Op* op = NewOp(info.Env(), OpKind::kRead);
+  op->handle = handle;
+  op->offset = static_cast<uint64_t>(offset);
+  KeepBuffer(op, buf);
+  return Start(info.Env(), op);
+}
+
+Napi::Value Core::Write(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0);
+  args::Bytes buf = args::ByteView(info, 1, "buffer");
+  int64_t offset = args::Integer(info, 2, "offset", -1, kMaxOffset, true, -1);
+  Op* op = NewOp(info.Env(), OpKind::kWrite);
+  op->handle = handle;
+  op->offset = static_cast<uint64_t>(offset);
+  KeepBuffer(op, buf);
+  return Start(info.Env(), op);
+}
+
+// acceptPipe(pipe): waits for a client on a named pipe instance
+// (ConnectNamedPipe). Windows only; Linux pipes are Unix sockets (accept).
+Napi::Value Core::AcceptPipe(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0, "pipe");
+  Op* op = NewOp(info.Env(), OpKind::kAcceptPipe);
+  op->handle = handle;
+  return Start(info.Env(), op);
+}
+
+// waitHandle(handle, timeoutMs = -1): result = 1 when the handle is
+// signalled, 0 on timeout. The signal is not consumed (an eventfd is polled,
+// not read).
+Napi::Value Core::WaitHandle(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0);
+  int64_t timeout = args::Integer(info, 1, "timeoutMs", -1, 0x7ffffffe, true, -1);
+  Op* op = NewOp(info.Env(), OpKind::kWaitHandle);
+  op->handle = handle;
+  op->timeout_ms = timeout;
+  return Start(info.Env(), op);
+}
+
+}  // namespace iocp
