@@ -1,0 +1,65 @@
+// Synchronous OS primitives, one implementation per OS (src/linux/os.cc,
+// src/win/os.cc); src/common/sync_api.cc exposes them to JavaScript.
+// Handles are fds on Linux and HANDLE/SOCKET values on Windows. Functions
+// return >= 0 on success or a negated system error (-errno / -winerror).
+// These should be called from the JavaScript thread.
+#ifndef IOCP_COMMON_OS_H_
+#define IOCP_COMMON_OS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace iocp::os {
+
+struct Constants {
+  int af_inet, af_inet6, af_unix;
+  int sock_stream, sock_dgram;
+  int shut_rd, shut_wr, shut_rdwr;
+  int msg_peek, msg_oob;
+  int sol_socket, so_reuseaddr, so_keepalive, so_rcvbuf, so_sndbuf, so_broadcast, so_error;
+  int ipproto_tcp, tcp_nodelay;
+};
+const Constants& GetConstants();
+
+// The Node-style code of a system error ("ECONNRESET"); Windows errors as
+// libuv's uv_translate_sys_error maps them. Never null.
+const char* ErrorName(int code);
+bool IsWine();
+
+int64_t Socket(int family, int type);
+int SocketPair(int family, int type, int64_t out[2]);
+int Bind(int64_t handle, const uint8_t* addr, size_t len);
+int Listen(int64_t handle, int backlog);
+// Write up to *len bytes of the address into out; set *len to its size.
+int GetSockName(int64_t handle, uint8_t* out, size_t* len);
+int GetPeerName(int64_t handle, uint8_t* out, size_t* len);
+int SetSockOpt(int64_t handle, int level, int name, int value);
+int GetSockOpt(int64_t handle, int level, int name, int* value);
+int Shutdown(int64_t handle, int how);
+int CloseSocket(int64_t handle);
+
+// A parsed socket address.
+struct Address {
+  int family = 0;  // The OS's AF_* value.
+  std::string host;  // Numeric host, or the path for AF_UNIX.
+  int port = 0;
+  uint32_t flowinfo = 0;
+  uint32_t scope_id = 0;
+};
+// Encodes a numeric address (no name resolution) into out (kAddrSize bytes).
+int EncodeAddress(const Address& in, uint8_t* out, size_t* len);
+// Decodes len bytes of a sockaddr; returns 0 or a negated EINVAL-like error.
+int DecodeAddress(const uint8_t* in, size_t len, Address* out);
+
+int64_t EventCreate(bool manual_reset, bool initial_state);
+int EventSet(int64_t handle);
+int EventReset(int64_t handle);
+// 1 when set, 0 when not.
+int EventIsSet(int64_t handle);
+int CloseHandle(int64_t handle);
+int64_t FdToHandle(int fd);
+
+}  // namespace iocp::os
+
+#endif  // IOCP_COMMON_OS_H_
