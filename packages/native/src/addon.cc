@@ -7,6 +7,7 @@
 #include "common/addon_data.h"
 #include "common/backend.h"
 #include "common/core.h"
+#include "common/sync_api.h"
 
 #ifndef IOCP_NATIVE_VERSION
 #define IOCP_NATIVE_VERSION "0.0.0"
@@ -48,6 +49,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::String::New(env, IOCP_NATIVE_VERSION));
   exports.Set("availableBackends", Napi::Function::New(env, ListBackends, "availableBackends"));
   exports.Set("Core", Core::Define(env));
+  RegisterSyncApi(env, exports);
   return exports;
 }
 

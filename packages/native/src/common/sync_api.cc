@@ -1,0 +1,207 @@
+// The synchronous half of the addon: sockets, addresses, events and errors,
+// exposed from the per-OS primitives of src/common/os.h. Return conventions
+// are in src/types.ts (>= 0 success, negated system error otherwise).
+#include "common/sync_api.h"
+
+#include <string>
+
+#include "common/args.h"
+#include "common/backend.h"
+#include "common/op.h"
+#include "common/os.h"
+
+namespace iocp {
+
+namespace {
+
+constexpr int64_t kMaxInt = 0x7fffffff;
+
+Napi::Value Result(Napi::Env env, int64_t r) { return Napi::Number::New(env, static_cast<double>(r)); }
+
+int Family(const Napi::CallbackInfo& info, size_t i) {
+  return static_cast<int>(args::Integer(info, i, "family", 0, 65535));
+}
+
+Napi::Value ErrorNameFn(const Napi::CallbackInfo& info) {
+  auto code = static_cast<int>(args::Integer(info, 0, "code", -kMaxInt, kMaxInt));
+  return Napi::String::New(info.Env(), os::ErrorName(code < 0 ? -code : code));
+}
+
+Napi::Value ErrorMessageFn(const Napi::CallbackInfo& info) {
+  auto code = static_cast<int>(args::Integer(info, 0, "code", -kMaxInt, kMaxInt));
+  return Napi::String::New(info.Env(), SystemErrorMessage(code < 0 ? -code : code));
+}
+
+Napi::Value IsWineFn(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), os::IsWine());
+}
+
+Napi::Value SocketFn(const Napi::CallbackInfo& info) {
+  int family = Family(info, 0);
+  auto type = static_cast<int>(args::Integer(info, 1, "type", 0, kMaxInt));
+  return Result(info.Env(), os::Socket(family, type));
+}
+
+Napi::Value SocketPairFn(const Napi::CallbackInfo& info) {
+  int family = Family(info, 0);
+  auto type = static_cast<int>(args::Integer(info, 1, "type", 0, kMaxInt));
+  int64_t pair[2] = {-1, -1};
+  int r = os::SocketPair(family, type, pair);
+  if (r < 0) return Result(info.Env(), r);
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Result(info.Env(), pair[0]));
+  out.Set(1u, Result(info.Env(), pair[1]));
+  return out;
+}
+
+Napi::Value BindFn(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0);
+  args::Bytes addr = args::ByteView(info, 1, "address");
+  return Result(info.Env(), os::Bind(handle, addr.data, addr.length));
+}
+
+Napi::Value ListenFn(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0);
+  auto backlog = static_cast<int>(args::Integer(info, 1, "backlog", 0, kMaxInt));
+  return Result(info.Env(), os::Listen(handle, backlog));
+}
+
+template <int (*Get)(int64_t, uint8_t*, size_t*)>
+Napi::Value NameFn(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0);
+  uint8_t buf[kAddrSize];
+  size_t len = sizeof(buf);
+  int r = Get(handle, buf, &len);
+  if (r < 0) return Result(info.Env(), r);
+  if (len > sizeof(buf)) len = sizeof(buf);
+  return Napi::Buffer<uint8_t>::Copy(info.Env(), buf, len);
+}
+
+Napi::Value SetSockOptFn(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0);
+  auto level = static_cast<int>(args::Integer(info, 1, "level", 0, kMaxInt));
+  auto name = static_cast<int>(args::Integer(info, 2, "name", 0, kMaxInt));
+  auto value = static_cast<int>(args::Integer(info, 3, "value", -kMaxInt, kMaxInt));
+  return Result(info.Env(), os::SetSockOpt(handle, level, name, value));
+}
+
+Napi::Value GetSockOptFn(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0);
+  auto level = static_cast<int>(args::Integer(info, 1, "level", 0, kMaxInt));
+  auto name = static_cast<int>(args::Integer(info, 2, "name", 0, kMaxInt));
+  int value = 0;
+  int r = os::GetSockOpt(handle, level, name, &value);
+  return Result(info.Env(), r < 0 ? r : value);
+}
+
+Napi::Value ShutdownFn(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0);
+  auto how = static_cast<int>(args::Integer(info, 1, "how", 0, 2));
+  return Result(info.Env(), os::Shutdown(handle, how));
+}
+
+Napi::Value EncodeAddressFn(const Napi::CallbackInfo& info) {
+  os::Address addr;
+  addr.family = Family(info, 0);
+  addr.host = args::String(info, 1, "host");
+  addr.port = static_cast<int>(args::Integer(info, 2, "port", 0, 65535, true, 0));
+  addr.flowinfo = static_cast<uint32_t>(args::Integer(info, 3, "flowinfo", 0, 0xfffff, true, 0));
+  addr.scope_id = static_cast<uint32_t>(args::Integer(info, 4, "scopeId", 0, 0xffffffffLL, true, 0));
+  uint8_t buf[kAddrSize];
+  size_t len = sizeof(buf);
+  int r = os::EncodeAddress(addr, buf, &len);
+  if (r < 0) return Result(info.Env(), r);
+  return Napi::Buffer<uint8_t>::Copy(info.Env(), buf, len);
+}
+
+Napi::Value DecodeAddressFn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  args::Bytes bytes = args::ByteView(info, 0, "bytes");
+  auto offset = static_cast<size_t>(
+      args::Integer(info, 1, "offset", 0, static_cast<int64_t>(bytes.length), true, 0));
+  auto length = static_cast<size_t>(args::Integer(
+      info, 2, "length", 0, static_cast<int64_t>(bytes.length - offset), true,
+      static_cast<int64_t>(bytes.length - offset)));
+  if (length == 0) return env.Null();
+  os::Address addr;
+  int r = os::DecodeAddress(bytes.data + offset, length, &addr);
+  if (r < 0) throw Napi::RangeError::New(env, "bytes is not a socket address");
+  const os::Constants& c = os::GetConstants();
+  if (addr.family == c.af_unix) return Napi::String::New(env, addr.host);
+  Napi::Array out = Napi::Array::New(env);
+  out.Set(0u, Napi::String::New(env, addr.host));
+  out.Set(1u, Napi::Number::New(env, addr.port));
+  if (addr.family == c.af_inet6) {
+    out.Set(2u, Napi::Number::New(env, addr.flowinfo));
+    out.Set(3u, Napi::Number::New(env, addr.scope_id));
+  }
+  return out;
+}
+
+Napi::Value EventCreateFn(const Napi::CallbackInfo& info) {
+  bool manual = args::Boolean(info, 0, "manualReset", true);
+  bool initial = args::Boolean(info, 1, "initialState", false);
+  return Result(info.Env(), os::EventCreate(manual, initial));
+}
+
+template <int (*Fn)(int64_t)>
+Napi::Value HandleFn(const Napi::CallbackInfo& info) {
+  return Result(info.Env(), Fn(args::Handle(info, 0)));
+}
+
+Napi::Value FdToHandleFn(const Napi::CallbackInfo& info) {
+  auto fd = static_cast<int>(args::Integer(info, 0, "fd", 0, kMaxInt));
+  return Result(info.Env(), os::FdToHandle(fd));
+}
+
+Napi::Object ConstantsObject(Napi::Env env) {
+  const os::Constants& c = os::GetConstants();
+  Napi::Object o = Napi::Object::New(env);
+  const std::pair<const char*, int> values[] = {
+      {"AF_INET", c.af_inet},           {"AF_INET6", c.af_inet6},
+      {"AF_UNIX", c.af_unix},           {"SOCK_STREAM", c.sock_stream},
+      {"SOCK_DGRAM", c.sock_dgram},     {"SHUT_RD", c.shut_rd},
+      {"SHUT_WR", c.shut_wr},           {"SHUT_RDWR", c.shut_rdwr},
+      {"MSG_PEEK", c.msg_peek},         {"MSG_OOB", c.msg_oob},
+      {"SOL_SOCKET", c.sol_socket},     {"SO_REUSEADDR", c.so_reuseaddr},
+      {"SO_KEEPALIVE", c.so_keepalive}, {"SO_RCVBUF", c.so_rcvbuf},
+      {"SO_SNDBUF", c.so_sndbuf},       {"SO_BROADCAST", c.so_broadcast},
+      {"SO_ERROR", c.so_error},         {"IPPROTO_TCP", c.ipproto_tcp},
+      {"TCP_NODELAY", c.tcp_nodelay},   {"ADDRESS_SIZE", static_cast<int>(kAddrSize)},
+  };
+  for (const auto& [name, value] : values) o.Set(name, Napi::Number::New(env, value));
+  o.Freeze();
+  return o;
+}
+
+}  // namespace
+
+void RegisterSyncApi(Napi::Env env, Napi::Object exports) {
+  auto fn = [&](const char* name, Napi::Function::Callback cb) {
+    exports.Set(name, Napi::Function::New(env, cb, name));
+  };
+  exports.Set("constants", ConstantsObject(env));
+  fn("errorName", ErrorNameFn);
+  fn("errorMessage", ErrorMessageFn);
+  fn("isWine", IsWineFn);
+  fn("socket", SocketFn);
+  fn("socketPair", SocketPairFn);
+  fn("bind", BindFn);
+  fn("listen", ListenFn);
+  fn("getsockname", NameFn<os::GetSockName>);
+  fn("getpeername", NameFn<os::GetPeerName>);
+  fn("setsockopt", SetSockOptFn);
+  fn("getsockopt", GetSockOptFn);
+  fn("shutdown", ShutdownFn);
+  fn("closeSocket", HandleFn<os::CloseSocket>);
+  fn("encodeAddress", EncodeAddressFn);
+  fn("decodeAddress", DecodeAddressFn);
+  fn("eventCreate", EventCreateFn);
+  fn("eventSet", HandleFn<os::EventSet>);
+  fn("eventReset", HandleFn<os::EventReset>);
+  fn("eventIsSet", HandleFn<os::EventIsSet>);
+  fn("closeHandle", HandleFn<os::CloseHandle>);
+  fn("fdToHandle", FdToHandleFn);
+}
+
+}  // namespace iocp
