@@ -1,0 +1,5 @@
+// The whole suite: every package's own jest config (each uses the shared
+// preset in tooling/jest-preset). scripts/test.mjs runs it once per backend.
+module.exports = {
+  projects: ['<rootDir>/packages/*/jest.config.js'],
+};

@@ -1,1 +1,0 @@
-module.exports = { preset: '@iocp/jest-preset', displayName: '@iocp/subprocess' };
