@@ -13,10 +13,8 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: {
-          allowDefaultProject: ['packages/*/test/*.ts', 'packages/*/test/**/*.ts'],
-          maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 200,
-        },
+        // Sources use their package's tsconfig.json, tests test/tsconfig.json.
+        projectService: true,
         tsconfigRootDir: import.meta.dirname,
       },
     },

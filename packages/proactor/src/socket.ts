@@ -1,0 +1,146 @@
+// A socket handle for the proactor: an overlapped SOCKET on Windows, a
+// non-blocking fd on Linux. Operations on it go through IocpProactor; this
+// class does the synchronous parts (bind, listen, options, close).
+import { native } from '@iocp/native';
+
+import { decodeAddress, encodeAddress, familyNumber, typeNumber } from './address';
+import type { SockAddr, SocketFamily, SocketType } from './address';
+import { check } from './system-error';
+
+/** Something that runs operations on sockets and must hear of their close. */
+export interface SocketOwner {
+  /** Called before the handle is closed: cancel and forget its operations. */
+  _socketClosing(sock: Socket): void;
+}
+
+const FAMILIES: readonly SocketFamily[] = ['inet', 'inet6', 'unix'];
+const TYPES: readonly SocketType[] = ['stream', 'dgram'];
+
+type OptionName = 'SO_REUSEADDR' | 'TCP_NODELAY' | 'SO_KEEPALIVE' | 'SO_RCVBUF' | 'SO_SNDBUF' | 'SO_BROADCAST';
+
+function optionLevel(name: OptionName): [number, number] {
+  const c = native.constants;
+  switch (name) {
+    case 'SO_REUSEADDR':
+      return [c.SOL_SOCKET, c.SO_REUSEADDR];
+    case 'TCP_NODELAY':
+      return [c.IPPROTO_TCP, c.TCP_NODELAY];
+    case 'SO_KEEPALIVE':
+      return [c.SOL_SOCKET, c.SO_KEEPALIVE];
+    case 'SO_RCVBUF':
+      return [c.SOL_SOCKET, c.SO_RCVBUF];
+    case 'SO_SNDBUF':
+      return [c.SOL_SOCKET, c.SO_SNDBUF];
+    case 'SO_BROADCAST':
+      return [c.SOL_SOCKET, c.SO_BROADCAST];
+    default:
+      throw new RangeError(
+        `name must be one of SO_REUSEADDR, TCP_NODELAY, SO_KEEPALIVE, SO_RCVBUF, SO_SNDBUF, SO_BROADCAST, got ${String(name)}`,
+      );
+  }
+}
+
+const SHUTDOWN = { read: 'SHUT_RD', write: 'SHUT_WR', both: 'SHUT_RDWR' } as const;
+
+export class Socket {
+  readonly family: SocketFamily;
+  readonly type: SocketType;
+  private _handle: number;
+  /** Owners (proactors) that ran operations on this socket. */
+  readonly _owners = new Set<SocketOwner>();
+
+  constructor(family: SocketFamily = 'inet', type: SocketType = 'stream', handle?: number) {
+    if (!FAMILIES.includes(family)) throw new RangeError(`family must be 'inet', 'inet6' or 'unix', got ${String(family)}`);
+    if (!TYPES.includes(type)) throw new RangeError(`type must be 'stream' or 'dgram', got ${String(type)}`);
+    this.family = family;
+    this.type = type;
+    this._handle = handle ?? check(native.socket(familyNumber(family), typeNumber(type)), 'socket');
+  }
+
+  /**
+   * A connected pair: socketpair(AF_UNIX) on Linux; on Windows a loopback TCP
+   * pair, as CPython's socket.socketpair does there.
+   */
+  static pair(): [Socket, Socket] {
+    const family: SocketFamily = process.platform === 'win32' ? 'inet' : 'unix';
+    const r = native.socketPair(familyNumber(family), typeNumber('stream'));
+    const [a, b] = check(r, 'socketpair');
+    return [new Socket(family, 'stream', a), new Socket(family, 'stream', b)];
+  }
+
+  get closed(): boolean {
+    return this._handle < 0;
+  }
+
+  /** The OS handle (fd on Linux, SOCKET on Windows), or -1 once closed. */
+  fileno(): number {
+    return this._handle;
+  }
+
+  /** The handle, or an OSError (EBADF) when closed. */
+  _checkedHandle(): number {
+    if (this._handle < 0) throw check(-(process.platform === 'win32' ? 10038 : 9), 'socket');
+    return this._handle;
+  }
+
+  bind(addr: SockAddr): void {
+    const bytes = encodeAddress(this.family, addr, 'addr');
+    check(native.bind(this._checkedHandle(), bytes), 'bind');
+  }
+
+  listen(backlog = 511): void {
+    if (typeof backlog !== 'number') throw new TypeError('backlog must be a number');
+    if (!Number.isInteger(backlog) || backlog < 0) throw new RangeError(`backlog must be a non-negative integer, got ${backlog}`);
+    check(native.listen(this._checkedHandle(), backlog), 'listen');
+  }
+
+  getsockname(): SockAddr {
+    const bytes = check(native.getsockname(this._checkedHandle()), 'getsockname');
+    return decodeAddress(bytes) ?? '';
+  }
+
+  getpeername(): SockAddr {
+    const bytes = check(native.getpeername(this._checkedHandle()), 'getpeername');
+    return decodeAddress(bytes) ?? '';
+  }
+
+  setsockopt(name: OptionName, value: boolean | number): void {
+    const [level, opt] = optionLevel(name);
+    if (typeof value !== 'boolean' && typeof value !== 'number') throw new TypeError('value must be a boolean or a number');
+    const v = typeof value === 'boolean' ? Number(value) : value;
+    if (!Number.isInteger(v)) throw new RangeError(`value must be an integer, got ${v}`);
+    check(native.setsockopt(this._checkedHandle(), level, opt, v), 'setsockopt');
+  }
+
+  getsockopt(name: OptionName): number {
+    const [level, opt] = optionLevel(name);
+    return check(native.getsockopt(this._checkedHandle(), level, opt), 'getsockopt');
+  }
+
+  shutdown(how: 'read' | 'write' | 'both'): void {
+    const key = SHUTDOWN[how];
+    if (key === undefined) throw new RangeError(`how must be 'read', 'write' or 'both', got ${String(how)}`);
+    check(native.shutdown(this._checkedHandle(), native.constants[key]), 'shutdown');
+  }
+
+  /**
+   * Closes the socket (idempotent). Operations still pending on it are
+   * cancelled first; their futures end cancelled or with ConnectionResetError.
+   */
+  close(): void {
+    if (this._handle < 0) return;
+    for (const owner of this._owners) owner._socketClosing(this);
+    this._owners.clear();
+    const handle = this._handle;
+    this._handle = -1;
+    native.closeSocket(handle);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  toString(): string {
+    return `<Socket fd=${this._handle} family=${this.family} type=${this.type}>`;
+  }
+}
