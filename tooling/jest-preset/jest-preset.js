@@ -21,9 +21,9 @@ module.exports = {
     '^.+\\.ts$': [
       require.resolve('ts-jest'),
       {
-        isolatedModules: true,
         diagnostics: false,
         tsconfig: {
+          isolatedModules: true,
           target: 'ES2022',
           module: 'CommonJS',
           esModuleInterop: true,

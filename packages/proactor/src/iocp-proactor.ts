@@ -9,7 +9,6 @@ import type { NativeCore } from '@iocp/native';
 
 import { decodeAddress, encodeAddress, familyNumber } from './address';
 import type { SockAddr } from './address';
-import { Event } from './event';
 import { OverlappedFuture } from './overlapped-future';
 import type { OperationCanceller } from './overlapped-future';
 import { Socket } from './socket';
@@ -345,27 +344,29 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     if (this._closing !== null) return this._closing;
     this._closed = true;
     for (const op of this._ops.values()) {
-      if (!op.fut.cancelled()) op.fut.cancel();
+      if (!op.fut.done()) op.fut.cancel();
     }
-    this._closing = (async () => {
-      if (this._ops.size > 0) {
-        const started = Date.now();
-        await new Promise<void>((resolve) => {
-          this._drained = resolve;
-          const timer = setInterval(() => {
-            const msg = `${this.toString()} is running after closing for ${((Date.now() - started) / 1000).toFixed(1)} seconds`;
-            if (this._loop?.getDebug()) console.debug(msg);
-          }, 1000);
-          timer.unref();
-          const finish = this._drained;
-          this._drained = () => {
-            clearInterval(timer);
-            finish();
-          };
-        });
-      }
+    const drained =
+      this._ops.size === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const started = Date.now();
+            const timer = setInterval(() => {
+              if (this._loop?.getDebug()) {
+                const seconds = ((Date.now() - started) / 1000).toFixed(1);
+                console.debug(`${this.toString()} is running after closing for ${seconds} seconds`);
+              }
+            }, 1000);
+            timer.unref();
+            this._drained = () => {
+              this._drained = null;
+              clearInterval(timer);
+              resolve();
+            };
+          });
+    this._closing = drained.then(() => {
       this._core.close();
-    })();
+    });
     return this._closing;
   }
 

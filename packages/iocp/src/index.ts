@@ -1,0 +1,7 @@
+// iocp: the meta-package. It re-exports every @iocp package; the event-loop
+// classes and policies (ProactorEventLoop, SelectorEventLoop, run(), ...)
+// join it as their packages land.
+export * from '@iocp/futures';
+export * from '@iocp/proactor';
+export { availableBackends, backend, native, version as nativeVersion } from '@iocp/native';
+export type { BackendName } from '@iocp/native';

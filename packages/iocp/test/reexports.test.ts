@@ -1,0 +1,20 @@
+// The meta-package hands out the very same classes as the packages it wraps,
+// so `instanceof` works across them (each package loads exactly once).
+import * as futures from '@iocp/futures';
+import * as native from '@iocp/native';
+import * as proactor from '@iocp/proactor';
+import * as iocp from 'iocp';
+
+describe('iocp (meta-package)', () => {
+  it('re-exports @iocp/futures and @iocp/proactor by identity', () => {
+    expect(iocp.Future).toBe(futures.Future);
+    expect(iocp.CancelledError).toBe(futures.CancelledError);
+    expect(iocp.IocpProactor).toBe(proactor.IocpProactor);
+    expect(iocp.Socket).toBe(proactor.Socket);
+  });
+
+  it('reports the native backend', () => {
+    expect(iocp.backend).toBe(native.backend);
+    expect(iocp.nativeVersion).toBe(native.version);
+  });
+});
