@@ -1,0 +1,93 @@
+// The echo-server peers: the C ceilings, Node, CPython asyncio (two styles),
+// uvloop and @iocp on each Linux backend. A peer is { id, label, kind,
+// check(ctx) -> reason | null, command(ctx) -> [cmd, args, env] }; the
+// address arguments (--port 0 or --unix PATH) are added by the runner.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from './procs.mjs';
+import { PYTHON } from './system.mjs';
+
+const PEERS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../peers');
+const SETUP_HINT = 'run: node bench/run.mjs --setup';
+
+async function pythonMissing(extra = []) {
+  const r = await run(PYTHON, [path.join(PEERS_DIR, 'asyncio-echo.py'), '--check', ...extra], {
+    timeoutMs: 15000,
+  });
+  if (r.code === 0) return null;
+  if (r.code === -1) return `${PYTHON} not found`;
+  return `${(r.stdout || r.stderr).trim().split('\n')[0]} (${SETUP_HINT})`;
+}
+
+async function iocpMissing(backend) {
+  const r = await run(process.execPath, [path.join(PEERS_DIR, 'iocp-echo.mjs'), '--check'], {
+    env: { IOCP_BACKEND: backend },
+    timeoutMs: 20000,
+  });
+  try {
+    const out = JSON.parse(r.stdout.trim().split('\n').pop());
+    return out.ok ? null : out.reason;
+  } catch {
+    return `check crashed: ${r.stderr.split('\n')[0]}`;
+  }
+}
+
+const iocp = (backend, id) => ({
+  id,
+  label: `@iocp (${backend})`,
+  kind: 'iocp',
+  check: () => iocpMissing(backend),
+  command: () => [
+    process.execPath,
+    [path.join(PEERS_DIR, 'iocp-echo.mjs')],
+    { IOCP_BACKEND: backend },
+  ],
+});
+
+const asyncio = (id, label, args, checkArgs = []) => ({
+  id,
+  label,
+  kind: 'python',
+  check: () => pythonMissing(checkArgs),
+  command: () => [PYTHON, [path.join(PEERS_DIR, 'asyncio-echo.py'), ...args]],
+});
+
+export const C_EPOLL = {
+  id: 'c-epoll',
+  label: 'C epoll (ceiling)',
+  kind: 'ceiling',
+  check: (ctx) => ctx.bins['echo-epoll'].missing ?? null,
+  command: (ctx) => [ctx.bins['echo-epoll'].path, []],
+};
+
+export const C_URING = {
+  id: 'c-uring',
+  label: 'C io_uring (ceiling)',
+  kind: 'ceiling',
+  async check(ctx) {
+    const bin = ctx.bins['echo-uring'];
+    if (bin.missing) return bin.missing;
+    const r = await run(bin.path, ['--check'], { timeoutMs: 10000 });
+    return r.code === 0 ? null : `io_uring unavailable: ${r.stdout.trim() || r.stderr}`;
+  },
+  command: (ctx) => [ctx.bins['echo-uring'].path, []],
+};
+
+export const NODE_NET = {
+  id: 'node',
+  label: 'Node net',
+  kind: 'node',
+  command: () => [process.execPath, [path.join(PEERS_DIR, 'node-echo.mjs')]],
+};
+
+/** Every echo peer, in the order they run within a round. */
+export const ECHO_PEERS = [
+  C_EPOLL,
+  C_URING,
+  NODE_NET,
+  asyncio('asyncio-protocol', 'asyncio Protocol', ['--style', 'protocol']),
+  asyncio('asyncio-streams', 'asyncio streams', ['--style', 'streams']),
+  asyncio('uvloop', 'uvloop Protocol', ['--style', 'protocol', '--uvloop'], ['--uvloop']),
+  iocp('io_uring', 'iocp-uring'),
+  iocp('epoll', 'iocp-epoll'),
+];

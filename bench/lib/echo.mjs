@@ -1,0 +1,58 @@
+// The echo workloads' shared runner: start every available echo server
+// (pinned to the server CPU), drive each with the C load generator in
+// interleaved rounds, stop them all.
+import { ECHO_PEERS } from './echo-peers.mjs';
+
+export { ECHO_PEERS };
+
+/**
+ * Runs one echo workload. `mode` is 'echo' (round trips of `size` bytes over
+ * `conns` connections) or 'connect' (connect+close cycles, `conns` in
+ * flight); `transport` is 'tcp' or 'unix'. Returns per-peer results.
+ */
+export async function runEcho(
+  ctx,
+  { conns, size = 64, mode = 'echo', transport = 'tcp', peers = ECHO_PEERS },
+) {
+  const results = {};
+  const started = [];
+  try {
+    await Promise.all(
+      peers.map(async (peer, order) => {
+        const missing = await ctx.check(peer);
+        if (missing) {
+          results[peer.id] = { status: 'missing', reason: missing };
+          return;
+        }
+        const unixPath = transport === 'unix' ? ctx.tmpPath(`${peer.id}.sock`) : null;
+        const [cmd, args, env] = peer.command(ctx);
+        const addr = unixPath ? ['--unix', unixPath] : ['--port', '0'];
+        try {
+          const server = await ctx.start(cmd, [...args, ...addr], { env });
+          const target = unixPath ? ['--unix', unixPath] : ['--tcp', `127.0.0.1:${server.ready}`];
+          started.push({ peer, server, target, order, pids: [server.child.pid] });
+        } catch (err) {
+          results[peer.id] = { status: 'failed', reason: `server did not start: ${err.message}` };
+        }
+      }),
+    );
+    started.sort((a, b) => a.order - b.order);
+    const args = ['--mode', mode, '--conns', String(conns), '--size', String(size)];
+    await ctx.interleave(started, results, async (e, seconds) => {
+      const out = await ctx.loadgen([...e.target, ...args], seconds);
+      return {
+        value: out.rate,
+        cpu: out.cpu_s,
+        extra: {
+          p50_us: out.p50_us,
+          p99_us: out.p99_us,
+          errors: out.errors,
+          error: out.error || undefined,
+        },
+      };
+    });
+  } finally {
+    await Promise.all(started.map((s) => s.server.stop()));
+  }
+  return results;
+}

@@ -1,0 +1,12 @@
+// TCP echo, 100 connections, 64-byte messages: many small requests at once.
+import { ECHO_PEERS, runEcho } from '../lib/echo.mjs';
+
+export const name = 'echo-tcp-100c-64b';
+export const order = 11;
+export const description =
+  'TCP echo over loopback, 100 connections, 64-byte messages (each: send, wait for the whole echo, repeat)';
+export const unit = 'round trips/s';
+export const peers = ECHO_PEERS;
+export const baseline = 'node';
+export const ceiling = ['c-epoll', 'c-uring'];
+export const run = (ctx) => runEcho(ctx, { conns: 100, size: 64 });

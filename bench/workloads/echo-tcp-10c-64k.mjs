@@ -1,0 +1,12 @@
+// TCP echo, 10 connections, 64 KiB messages: bulk bytes through the loop.
+import { ECHO_PEERS, runEcho } from '../lib/echo.mjs';
+
+export const name = 'echo-tcp-10c-64k';
+export const order = 12;
+export const description =
+  'TCP echo over loopback, 10 connections, 64 KiB messages (each: send, wait for the whole echo, repeat)';
+export const unit = 'round trips/s';
+export const peers = ECHO_PEERS;
+export const baseline = 'node';
+export const ceiling = ['c-epoll', 'c-uring'];
+export const run = (ctx) => runEcho(ctx, { conns: 10, size: 65536 });
