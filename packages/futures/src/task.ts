@@ -1,0 +1,279 @@
+// Port of asyncio/tasks.py Task: runs an async function as a Future that can
+// be cancelled while it waits.
+//
+// asyncio's Task steps a coroutine itself; here the JavaScript engine runs
+// the async function, so the mechanism differs (see task-context.ts):
+// - The function runs inside an AsyncLocalStorage context that holds the
+//   Task. Every Future whose then() is called from that context (that is,
+//   every Future the function awaits, however deep in helper functions) is
+//   recorded as awaited until it completes: asyncio's _fut_waiter, except
+//   that Promise.all/race can make a function await several at once.
+// - task.cancel(msg) cancels every awaited Future, so the operation behind
+//   it is cancelled and the function sees CancelledError at that await. If
+//   it awaits no Future (a plain promise, or it is between awaits), the
+//   request is kept (asyncio's _must_cancel) and delivered by cancelling the
+//   next Future it awaits. It also aborts the AbortSignal given to the
+//   function, the JavaScript way to tell plain-promise code to stop.
+// - The task ends cancelled if the function lets CancelledError propagate,
+//   or if it returns while a request is still pending. An AbortError (the
+//   rejection Node's own APIs give for an aborted signal) thrown after this
+//   task's signal was aborted counts as CancelledError too.
+import { CancelledError, RuntimeError } from './errors';
+import { Future, isLoopLike } from './future';
+import { formatValue } from './format';
+import { getRunningLoopOrNull } from './running-loop';
+import { currentTaskOrUndefined, idleTaskStorage, taskStorage } from './task-context';
+import type { BaseEventLoop } from './base-event-loop';
+
+/** What a Task runs: an async function given the task's AbortSignal. */
+export type TaskFunction<T> = (signal: AbortSignal) => T | PromiseLike<T>;
+
+/** Options of `new Task()` and `loop.createTask()`. */
+export interface TaskOptions {
+  /** The task's name (default `Task-N`). */
+  name?: string;
+  /** The loop to run on; null for none. Default: the running loop, if any. */
+  loop?: BaseEventLoop | null;
+}
+
+let taskCounter = 0;
+
+/** Every task not yet done (asyncio's _all_tasks, with strong references). */
+const pendingTasks = new Set<Task<unknown>>();
+
+function isCancellation(error: unknown, signal: AbortSignal | undefined): boolean {
+  if (error instanceof CancelledError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const name = (error as { name?: unknown }).name;
+  if (name === 'CancelledError') return true;
+  return signal !== undefined && signal.aborted && (error === signal.reason || name === 'AbortError');
+}
+
+/** A Future that runs an async function; cancel() cancels what it awaits. */
+export class Task<T = unknown> extends Future<T> {
+  /** @internal */ _fn: TaskFunction<T> | null;
+  /** @internal */ _name: string;
+  /** @internal */ _numCancelsRequested = 0;
+  /** @internal */ _mustCancel = false;
+  /** @internal The Futures the function is awaiting right now. */
+  _waitingOn: Set<Future<unknown>> | null = null;
+  /** @internal */ _controller: AbortController | null = null;
+
+  constructor(fn: TaskFunction<T>, opts: TaskOptions = {}) {
+    if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
+    if (opts.loop !== undefined && opts.loop !== null && !isLoopLike(opts.loop)) {
+      throw new TypeError('opts.loop must be an event loop or null');
+    }
+    super(opts.loop === undefined ? undefined : { loop: opts.loop });
+    if (typeof fn !== 'function') throw new TypeError('fn must be a function');
+    if (opts.name !== undefined && typeof opts.name !== 'string') {
+      throw new TypeError('opts.name must be a string');
+    }
+    this._fn = fn;
+    this._name = opts.name ?? `Task-${++taskCounter}`;
+    // Port of tasks.py Task.__init__: the first step is scheduled, not run.
+    if (this._loop !== null) this._loop.callSoon(startTask, this);
+    else queueMicrotask(() => startTask(this));
+    pendingTasks.add(this);
+  }
+
+  // Port of base_tasks._task_repr_info.
+  override _reprInfo(): string[] {
+    const info = super._reprInfo();
+    if (this._numCancelsRequested > 0 && !this.done()) info[0] = 'cancelling';
+    info.splice(1, 0, `name=${formatValue(this._name)}`);
+    if (this._waitingOn !== null && this._waitingOn.size === 1) {
+      const [waiter] = this._waitingOn;
+      info.splice(2, 0, `wait_for=${waiter.toString()}`);
+    }
+    return info;
+  }
+
+  /** The task's name. */
+  getName(): string {
+    return this._name;
+  }
+
+  /** Renames the task (the value is converted to a string). */
+  setName(value: unknown): void {
+    this._name = String(value);
+  }
+
+  /** The AbortSignal given to the function; aborted by the first cancel(). */
+  get signal(): AbortSignal {
+    this._controller ??= new AbortController();
+    return this._controller.signal;
+  }
+
+  /** Tasks complete by running; throws RuntimeError. */
+  override setResult(_value: T): never {
+    throw new RuntimeError('Task does not support set_result operation');
+  }
+
+  /** Tasks complete by running; throws RuntimeError. */
+  override setException(_exception: Error | (new () => Error)): never {
+    throw new RuntimeError('Task does not support set_exception operation');
+  }
+
+  // Port of tasks.py Task.cancel.
+  /**
+   * Asks the task to stop: cancels the Futures it awaits (or the next one it
+   * awaits) and aborts its signal. Returns false if the task is done. Unlike
+   * Future.cancel, the task is not cancelled at once, and may even refuse
+   * by catching CancelledError.
+   */
+  override cancel(msg?: string | null): boolean {
+    if (msg !== undefined && msg !== null && typeof msg !== 'string') {
+      throw new TypeError('msg must be a string');
+    }
+    this._retrieved();
+    if (this.done()) return false;
+    this._numCancelsRequested += 1;
+    let cancelledWaiter = false;
+    if (this._waitingOn !== null) {
+      // Leave them recorded: an awaited Task may catch the cancellation,
+      // and then it has to be cancelled again by the next request.
+      for (const future of [...this._waitingOn]) {
+        if (future.cancel(msg)) cancelledWaiter = true;
+      }
+    }
+    if (this._controller === null || !this._controller.signal.aborted) {
+      (this._controller ??= new AbortController()).abort(new CancelledError(msg ?? undefined));
+    }
+    if (cancelledWaiter) return true;
+    this._mustCancel = true;
+    this._cancelMessage = msg ?? undefined;
+    return true;
+  }
+
+  /** How many cancellation requests are pending (cancel() minus uncancel()). */
+  cancelling(): number {
+    return this._numCancelsRequested;
+  }
+
+  // Port of tasks.py Task.uncancel (3.13: a count back at 0 also clears
+  // the request not yet delivered).
+  /** Withdraws one cancellation request; returns how many remain. */
+  uncancel(): number {
+    if (this._numCancelsRequested > 0) {
+      this._numCancelsRequested -= 1;
+      if (this._numCancelsRequested === 0) this._mustCancel = false;
+    }
+    return this._numCancelsRequested;
+  }
+
+  /** @internal Called by Future.then() when this task's code awaits `future`. */
+  _awaitStart(future: Future<unknown>): void {
+    (this._waitingOn ??= new Set()).add(future);
+    // Port of tasks.py Task.__step: a pending request cancels the new waiter.
+    if (this._mustCancel && future.cancel(this._cancelMessage)) this._mustCancel = false;
+  }
+
+  /** @internal Called by Future.then() when an awaited future is done. */
+  _awaitDone(future: Future<unknown>): void {
+    this._waitingOn?.delete(future);
+  }
+
+  /** @internal The function returned `value`. */
+  _onReturn(value: T): void {
+    if (this.done()) return;
+    this._finish();
+    if (this._mustCancel) {
+      // Port of tasks.py Task.__step: cancelled right before it returned.
+      this._mustCancel = false;
+      super.cancel(this._cancelMessage);
+    } else {
+      super.setResult(value);
+    }
+  }
+
+  /** @internal The function threw or rejected with `error`. */
+  _onThrow(error: unknown): void {
+    if (this.done()) return;
+    this._finish();
+    if (isCancellation(error, this._controller?.signal)) {
+      this._mustCancel = false;
+      let cancelled: CancelledError;
+      if (error instanceof CancelledError) {
+        cancelled = error;
+      } else {
+        const reason: unknown = this._controller?.signal.reason;
+        cancelled =
+          reason instanceof CancelledError ? reason : new CancelledError(this._cancelMessage);
+      }
+      this._cancelledExc = cancelled;
+      super.cancel(cancelled.message === '' ? undefined : cancelled.message);
+    } else if (typeof error === 'object' && error !== null) {
+      super.setException(error as Error);
+    } else {
+      super.setException(new Error(String(error), { cause: error }));
+    }
+  }
+
+  /** @internal Runs the function (the first asyncio step). */
+  _start(): void {
+    const fn = this._fn;
+    if (fn === null || this.done()) return;
+    this._fn = null;
+    if (this._mustCancel) {
+      // Port of tasks.py Task.__step: cancelled before it started, so the
+      // function never runs.
+      this._onThrow(new CancelledError(this._cancelMessage));
+      return;
+    }
+    const signal = this.signal;
+    taskStorage().run(this, () => {
+      try {
+        Promise.resolve(fn(signal)).then(
+          (value) => this._onReturn(value),
+          (error: unknown) => this._onThrow(error),
+        );
+      } catch (error) {
+        this._onThrow(error);
+      }
+    });
+  }
+
+  private _finish(): void {
+    pendingTasks.delete(this);
+    if (pendingTasks.size === 0) idleTaskStorage();
+    this._waitingOn = null;
+  }
+}
+
+function startTask(task: Task<unknown>): void {
+  task._start();
+}
+
+// Port of tasks.py current_task.
+/**
+ * The Task whose code is running (this function, or code it awaits), or
+ * null. With `loop`, only a task of that loop counts.
+ */
+export function currentTask(loop?: BaseEventLoop | null): Task<unknown> | null {
+  const task = currentTaskOrUndefined();
+  if (task === undefined || task.done()) return null;
+  if (loop !== undefined && task._loop !== loop) return null;
+  return task;
+}
+
+// Port of tasks.py all_tasks.
+/**
+ * The tasks of `loop` that are not done. Without an argument: those of the
+ * running loop, or the loop-less ones when no loop runs; null: loop-less.
+ */
+export function allTasks(loop?: BaseEventLoop | null): Set<Task<unknown>> {
+  const wanted = loop === undefined ? getRunningLoopOrNull() : loop;
+  const tasks = new Set<Task<unknown>>();
+  for (const task of pendingTasks) if (task._loop === wanted && !task.done()) tasks.add(task);
+  return tasks;
+}
+
+/**
+ * Runs `fn` as a Task on the running loop, or as a loop-less task when no
+ * loop runs (asyncio.create_task, which requires a running loop).
+ */
+export function createTask<T>(fn: TaskFunction<T>, opts: { name?: string } = {}): Task<T> {
+  if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
+  return new Task(fn, { name: opts.name });
+}
