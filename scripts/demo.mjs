@@ -30,18 +30,44 @@ for (const name of native.availableBackends()) {
   });
 }
 
-try {
-  const { BaseEventLoop, sleep } = require('../packages/futures');
-  class DemoLoop extends BaseEventLoop {}
-  const loop = new DemoLoop();
-  const result = await loop.runUntilComplete(
-    loop.createTask(async () => {
-      await sleep(10);
-      return 'a task ran on an asyncio-style loop';
-    }),
-  );
-  console.log(`@iocp/futures: ${result}`);
-  await loop.close();
-} catch (err) {
-  console.log(`@iocp/futures: not available yet (${err.message.split('\n')[0]})`);
-}
+// asyncio's loop core (@iocp/futures) driving the proactor (@iocp/proactor):
+// a task accepts a connection, echoes a message, and waits on an Event.
+const { BaseEventLoop, sleep, waitFor } = require('../packages/futures');
+const { IocpProactor, Socket, Event } = require('../packages/proactor');
+
+class DemoLoop extends BaseEventLoop {}
+const loop = new DemoLoop();
+const proactor = new IocpProactor();
+proactor.setLoop(loop);
+
+const summary = await loop.runUntilComplete(
+  loop.createTask(async () => {
+    const server = new Socket('inet');
+    server.bind(['127.0.0.1', 0]);
+    server.listen();
+    const client = new Socket('inet');
+    const accepted = proactor.accept(server);
+    await proactor.connect(client, server.getsockname());
+    const [conn, peer] = await accepted;
+    await proactor.send(client, Buffer.from('ping'));
+    const got = await proactor.recv(conn, 16);
+
+    // Cancellation reaches the OS: this recv is cancelled by waitFor's timeout.
+    let cancelled = 'no';
+    try {
+      await waitFor(proactor.recv(conn, 16), 20);
+    } catch (err) {
+      cancelled = err.name;
+    }
+
+    const event = new Event();
+    setTimeout(() => event.set(), 5);
+    const signalled = await proactor.waitForHandle(event, 1000);
+    await sleep(1);
+    for (const s of [conn, client, server, event]) s.close();
+    return `echoed '${got}' from ${JSON.stringify(peer)}; a timed-out recv ended with ${cancelled}; event signalled: ${signalled}`;
+  }),
+);
+console.log(`IocpProactor on ${proactor.backend}: ${summary}`);
+await proactor.close();
+await loop.close();
