@@ -5,12 +5,17 @@
 
 #include <napi.h>
 
+#include <memory>
+
 #include "common/backend.h"
 
 namespace iocp {
 
 struct AddonData {
   BackendKind default_backend = BackendKind::kEpoll;
+  // Per-OS state that lives as long as the environment, shared with the
+  // backends that use it (Windows: the Winsock extension functions).
+  std::shared_ptr<void> platform;
 };
 
 }  // namespace iocp

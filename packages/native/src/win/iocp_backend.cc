@@ -2,29 +2,38 @@
 
 #include <winternl.h>
 
+#include <new>
+
+#include "common/addon_data.h"
+#include "win/op_overlapped.h"
+#include "win/wait.h"
+
 namespace iocp::win {
-
-namespace {
-
-// Completion keys of packets that carry no operation.
-constexpr ULONG_PTR kStopKey = 1;
-constexpr ULONG_PTR kOpKey = 2;
-
-OVERLAPPED* OverlappedOf(Op* op) { return reinterpret_cast<OVERLAPPED*>(op->os); }
-
-static_assert(sizeof(OVERLAPPED) <= kOsDataSize, "OVERLAPPED must fit in Op::os");
-
-}  // namespace
 
 IocpBackend::~IocpBackend() { Shutdown(); }
 
 // This should be called from the JavaScript thread.
 int IocpBackend::Start(napi_env env, CompletionSink* sink) {
   sink_ = sink;
+  // The extension functions are loaded once per environment: the table lives
+  // in the addon's instance data, and this backend shares it.
+  void* data = nullptr;
+  try {
+    if (napi_get_instance_data(env, &data) == napi_ok && data != nullptr) {
+      auto* addon = static_cast<AddonData*>(data);
+      if (!addon->platform) addon->platform = std::make_shared<ExtensionCache>();
+      extensions_ = std::static_pointer_cast<ExtensionCache>(addon->platform);
+    } else {
+      extensions_ = std::make_shared<ExtensionCache>();
+    }
+  } catch (const std::bad_alloc&) {
+    return -static_cast<int>(ERROR_NOT_ENOUGH_MEMORY);
+  }
   port_.reset(CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1));
   if (!port_.valid()) {
+    int err = -static_cast<int>(GetLastError());
     port_.release();
-    return -static_cast<int>(GetLastError());
+    return err;
   }
   napi_value name;
   napi_create_string_utf8(env, "IocpPoller", NAPI_AUTO_LENGTH, &name);
@@ -50,10 +59,11 @@ int IocpBackend::Start(napi_env env, CompletionSink* sink) {
 }
 
 IocpBackend::Packet IocpBackend::ToPacket(const OVERLAPPED_ENTRY& entry) {
-  Op* op = reinterpret_cast<Op*>(entry.lpOverlapped);
-  // The status is the NTSTATUS the kernel left in OVERLAPPED.Internal. Any
-  // non-zero status is an error (Wine completes operations on a closing
-  // handle with a warning-class status, so NT_ERROR() is not used).
+  Op* op = OpOf(entry.lpOverlapped);
+  // The status is the NTSTATUS the kernel (or PostCompletion) left in
+  // OVERLAPPED.Internal. Any non-zero status is an error (Wine completes
+  // operations on a closing handle with a warning-class status, so NT_ERROR()
+  // is not used); the bytes moved before it stay in aux.
   auto status = static_cast<NTSTATUS>(entry.lpOverlapped->Internal);
   if (status == 0) {
     return Packet{op, static_cast<int32_t>(entry.dwNumberOfBytesTransferred), 0};
@@ -91,41 +101,90 @@ void IocpBackend::Poll() {
   }
 }
 
-void IocpBackend::CallJs(napi_env /*env*/, napi_value /*js_cb*/, void* context, void* /*data*/) {
+// Node calls this with a null env when it empties the queue of a released
+// function, possibly after this backend is gone: then context must not be
+// touched.
+void IocpBackend::CallJs(napi_env env, napi_value /*js_cb*/, void* context, void* /*data*/) {
+  if (env == nullptr) return;
   auto* self = static_cast<IocpBackend*>(context);
   if (self != nullptr && !self->shut_down_) self->DeliverQueued();
 }
 
 // Hands the queued packets to the sink. The sink may call into JavaScript,
-// which may submit more or shut this backend down.
+// which may submit more or shut this backend down; Shutdown then releases
+// the packets of this batch that were not delivered yet.
 void IocpBackend::DeliverQueued() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     delivering_.swap(queue_);
   }
-  for (const Packet& p : delivering_) {
-    --inflight_;
-    sink_->Complete(p.op, p.result, p.aux);
+  inflight_ -= delivering_.size();
+  next_delivery_ = 0;
+  while (next_delivery_ < delivering_.size()) {
+    Packet p = delivering_[next_delivery_++];
+    uint32_t aux = p.aux;
+    int32_t result = Finish(p.op, p.result, &aux);
+    sink_->Complete(p.op, result, aux);
   }
   delivering_.clear();
+  next_delivery_ = 0;
   if (!shut_down_) sink_->Flush();
 }
 
 // This should be called from the JavaScript thread.
 int IocpBackend::Submit(Op* op) {
   if (shut_down_) return -static_cast<int>(ERROR_INVALID_HANDLE);
-  OVERLAPPED* ov = OverlappedOf(op);
-  ZeroMemory(ov, sizeof(*ov));
+  ZeroMemory(OsDataOf(op), sizeof(OsData));
+  int err;
   switch (op->kind) {
     case OpKind::kNop:
-      if (!PostQueuedCompletionStatus(port_.get(), 0, kOpKey, ov)) {
-        return -static_cast<int>(GetLastError());
-      }
+      err = PostNow(op, 0);
+      break;
+    case OpKind::kRecv:
+      err = SubmitRecv(op);
+      break;
+    case OpKind::kSend:
+      err = SubmitSend(op);
+      break;
+    case OpKind::kRecvFrom:
+      err = SubmitRecvFrom(op);
+      break;
+    case OpKind::kSendTo:
+      err = SubmitSendTo(op);
+      break;
+    case OpKind::kAccept:
+      err = SubmitAccept(op);
+      break;
+    case OpKind::kConnect:
+      err = SubmitConnect(op);
+      break;
+    case OpKind::kSendFile:
+      err = SubmitSendFile(op);
+      break;
+    case OpKind::kRead:
+    case OpKind::kWrite:
+      err = SubmitReadWrite(op);
+      break;
+    case OpKind::kAcceptPipe:
+      err = SubmitAcceptPipe(op);
+      break;
+    case OpKind::kWaitHandle:
+      err = StartWait(port_.get(), op);
       break;
     default:
-      return -static_cast<int>(ERROR_NOT_SUPPORTED);
+      // kConnectPipe is CreateFileW with retries in JavaScript, not an op.
+      err = -static_cast<int>(ERROR_NOT_SUPPORTED);
+      break;
   }
+  if (err < 0) return err;
   ++inflight_;
+  return 0;
+}
+
+int IocpBackend::PostNow(Op* op, DWORD bytes) {
+  if (!PostCompletion(port_.get(), op, kStatusSuccess, bytes)) {
+    return -static_cast<int>(GetLastError());
+  }
   return 0;
 }
 
@@ -135,8 +194,13 @@ int IocpBackend::Cancel(Op* op) {
   switch (op->kind) {
     case OpKind::kNop:
       return 0;  // Already posted; it completes by itself.
+    case OpKind::kWaitHandle:
+      CancelWait(op);
+      return 0;
     default:
-      if (!CancelIoEx(reinterpret_cast<HANDLE>(op->handle), OverlappedOf(op))) {
+      // CancelIoEx finds the request by handle and OVERLAPPED; an op whose
+      // packet the backend posted itself has no request and is not found.
+      if (!CancelIoEx(HandleOf(op), OverlappedOf(op))) {
         DWORD error = GetLastError();
         // ERROR_NOT_FOUND: it already completed; its packet is on the way.
         if (error != ERROR_NOT_FOUND) return -static_cast<int>(error);
@@ -156,11 +220,13 @@ void IocpBackend::SetActive(bool active) {
 }
 
 void IocpBackend::WaitForInflight() {
+  std::vector<Packet> queued;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    inflight_ -= queue_.size();
-    queue_.clear();
+    queued.swap(queue_);
   }
+  inflight_ -= queued.size();
+  for (const Packet& p : queued) Abandon(p);
   // Core has cancelled every pending op; their packets arrive promptly. The
   // wait is bounded so a driver that never completes cannot hang teardown.
   OVERLAPPED_ENTRY entries[kBatch];
@@ -171,10 +237,13 @@ void IocpBackend::WaitForInflight() {
     ULONG count = 0;
     if (!GetQueuedCompletionStatusEx(port_.get(), entries, kBatch, &count,
                                      static_cast<DWORD>(deadline - now), FALSE)) {
+      if (GetLastError() == WAIT_TIMEOUT) continue;
       break;
     }
     for (ULONG i = 0; i < count; ++i) {
-      if (entries[i].lpOverlapped != nullptr) --inflight_;
+      if (entries[i].lpOverlapped == nullptr) continue;
+      --inflight_;
+      Abandon(ToPacket(entries[i]));
     }
   }
 }
@@ -186,10 +255,15 @@ void IocpBackend::Shutdown() {
   shut_down_ = true;
   if (poller_.joinable()) {
     // Closing the port does not wake the poller under Wine: post a packet.
+    // If the post fails the port is unusable and the poller has returned.
     PostQueuedCompletionStatus(port_.get(), 0, kStopKey, nullptr);
     poller_.join();
   }
-  WaitForInflight();
+  // Packets of the batch being delivered that the sink will never see.
+  for (size_t i = next_delivery_; i < delivering_.size(); ++i) Abandon(delivering_[i]);
+  delivering_.clear();
+  next_delivery_ = 0;
+  if (port_.valid()) WaitForInflight();
   if (tsfn_ != nullptr) {
     napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
     tsfn_ = nullptr;
@@ -202,7 +276,8 @@ void IocpBackend::Shutdown() {
 namespace iocp::win {
 
 // Attaches a handle to this port. A handle can belong to one port only, for
-// its whole life (IocpProactor._register_with_iocp).
+// its whole life (IocpProactor._register_with_iocp). This should be called
+// from the JavaScript thread.
 int IocpBackend::Associate(int64_t handle) {
   HANDLE h = reinterpret_cast<HANDLE>(static_cast<intptr_t>(handle));
   if (CreateIoCompletionPort(h, port_.get(), kOpKey, 0) == nullptr) {

@@ -4,16 +4,29 @@
 // hands whole batches to the JavaScript thread through a thread-safe
 // function, with one wake-up per batch (like libuv's src/win/core.c uv__poll,
 // with the thread hop that Node-API requires).
+//
+// Every op gets exactly one packet. FILE_SKIP_COMPLETION_PORT_ON_SUCCESS is
+// not used (asyncio does not use it either): an operation that finishes at
+// once still queues its packet, so JavaScript sees one path for every result.
+// Where Windows reports an immediate result without a packet (a named pipe
+// whose client came first, EOF on a pipe, a datagram connect), the backend
+// posts the packet itself. The kernel-owned memory of an op (its buffer, the
+// AcceptEx address block, a wait registration) lives until its packet is
+// taken from the port.
 #ifndef IOCP_WIN_IOCP_BACKEND_H_
 #define IOCP_WIN_IOCP_BACKEND_H_
 
+#include <winsock2.h>
+
 #include <windows.h>
 
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "common/backend.h"
+#include "win/extensions.h"
 #include "win/handle.h"
 
 namespace iocp::win {
@@ -50,14 +63,43 @@ class IocpBackend : public Backend {
   // At teardown, waits (bounded) on this thread for ops still in the kernel.
   void WaitForInflight();
 
+  // Submission of each kind (src/win/iocp_ops.cc, accept_connect.cc). Each
+  // returns 0 when a packet follows, or a negated Win32/WSA error.
+  int SubmitRecv(Op* op);
+  int SubmitSend(Op* op);
+  int SubmitRecvFrom(Op* op);
+  int SubmitSendTo(Op* op);
+  int SubmitReadWrite(Op* op);
+  int SubmitAcceptPipe(Op* op);
+  int SubmitSendFile(Op* op);
+  int SubmitAccept(Op* op);
+  int SubmitConnect(Op* op);
+  // Posts op's packet now with a success result (an op Windows finished
+  // without queuing one). Returns 0 or the negated error.
+  int PostNow(Op* op, DWORD bytes);
+  // The extension functions for op's socket, or nullptr with *error set.
+  const ExtensionFunctions* Extensions(SOCKET socket, int family, int* error);
+
+  // Completes the kind-specific work of a packet on the JavaScript thread
+  // before the sink sees it (src/win/iocp_finish.cc); returns the result to
+  // deliver and may change *aux.
+  int32_t Finish(Op* op, int32_t result, uint32_t* aux);
+  int32_t FinishAccept(Op* op, int32_t result);
+  int32_t FinishConnect(Op* op, int32_t result);
+  // Releases what a packet's op holds when it will never be delivered
+  // (teardown): Finish, then close an accepted socket nobody will receive.
+  void Abandon(const Packet& packet);
+
   OwnedHandle port_;
   napi_env env_ = nullptr;
   napi_threadsafe_function tsfn_ = nullptr;
   std::thread poller_;
   CompletionSink* sink_ = nullptr;
+  std::shared_ptr<ExtensionCache> extensions_;
   std::mutex mutex_;
-  std::vector<Packet> queue_;      // Guarded by mutex_.
+  std::vector<Packet> queue_;       // Guarded by mutex_.
   std::vector<Packet> delivering_;  // JavaScript thread only.
+  size_t next_delivery_ = 0;        // JavaScript thread only.
   size_t inflight_ = 0;             // JavaScript thread only.
   bool shut_down_ = false;
 };
