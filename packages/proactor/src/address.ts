@@ -56,5 +56,5 @@ export function encodeAddress(family: SocketFamily, addr: unknown, name = 'addre
 
 /** Decodes sockaddr bytes (null when there are none). */
 export function decodeAddress(bytes: Uint8Array, offset = 0, length = bytes.length - offset): SockAddr | null {
-  return native.decodeAddress(bytes, offset, length) as SockAddr | null;
+  return native.decodeAddress(bytes, offset, length);
 }

@@ -126,7 +126,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       return fut;
     }
     fut._id = id;
-    this._ops.set(id, { fut: fut as OverlappedFuture<unknown>, finish, handle, syscall: what, emptyOnBrokenPipe, aborted: false });
+    this._ops.set(id, { fut: fut, finish, handle, syscall: what, emptyOnBrokenPipe, aborted: false });
     let set = this._byHandle.get(handle);
     if (set === undefined) this._byHandle.set(handle, (set = new Set()));
     set.add(id);

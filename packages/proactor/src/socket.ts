@@ -5,7 +5,7 @@ import { native } from '@iocp/native';
 
 import { decodeAddress, encodeAddress, familyNumber, typeNumber } from './address';
 import type { SockAddr, SocketFamily, SocketType } from './address';
-import { check } from './system-error';
+import { check, systemError } from './system-error';
 
 /** Something that runs operations on sockets and must hear of their close. */
 export interface SocketOwner {
@@ -79,7 +79,7 @@ export class Socket {
 
   /** The handle, or an OSError (EBADF) when closed. */
   _checkedHandle(): number {
-    if (this._handle < 0) throw check(-(process.platform === 'win32' ? 10038 : 9), 'socket');
+    if (this._handle < 0) throw systemError(process.platform === 'win32' ? -10038 : -9, 'socket');
     return this._handle;
   }
 
