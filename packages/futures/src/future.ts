@@ -19,11 +19,15 @@
 // - result()/exception() of a cancelled future throw the same CancelledError
 //   each time (CPython hands out its saved one once, because raising it
 //   mutates its traceback; JavaScript errors are not mutated by throw).
+//
+// Speed: `await future` makes the engine call then() from a microtask, so
+// then() is the hot path; see awaiter.ts and README "What a Future costs".
 import { CancelledError, InvalidStateError, RuntimeError } from './errors';
-import { logExceptionContext } from './exception-context';
 import { creationSite, formatCallback, formatError, formatValue } from './format';
 import { getRunningLoopOrNull } from './running-loop';
-import { currentTaskOrUndefined, outsideTasks } from './task-context';
+import { currentTaskOrUndefined } from './task-context';
+import { addAwaiter, resumeAwaiter, runLooplessCallbacksSoon, thenDone } from './awaiter';
+import type { CallbackEntry } from './awaiter';
 import { unwatchUnretrieved, watchUnretrieved } from './unretrieved';
 import type { BaseEventLoop } from './base-event-loop';
 
@@ -63,22 +67,6 @@ export function isFuture(value: unknown): value is Future<unknown> {
   );
 }
 
-function runLooplessCallbacks<T>(callbacks: DoneCallback<T>[], future: Future<T>): void {
-  outsideTasks(() => {
-    for (const callback of callbacks) {
-      try {
-        callback(future);
-      } catch (error) {
-        logExceptionContext({
-          message: `Exception in callback ${formatCallback(callback, [future])}`,
-          exception: error,
-          future,
-        });
-      }
-    }
-  });
-}
-
 /** A result that will be available later: asyncio's Future, awaitable like a Promise. */
 export class Future<T = unknown> implements PromiseLike<T> {
   declare readonly [FUTURE_BRAND]: true;
@@ -87,8 +75,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _result: T | undefined = undefined;
   /** @internal */ _exception: Error | null = null;
   /** @internal */ _loop: BaseEventLoop | null;
-  /** @internal (typed loosely so Future<T> stays assignable to Future<unknown>) */
-  _callbacks: DoneCallback<any>[] | null = null;
+  /** @internal Done callbacks and awaiters, in order (typed loosely so Future<T> stays assignable to Future<unknown>). */
+  _callbacks: CallbackEntry[] | null = null;
   /** @internal */ _cancelMessage: string | undefined = undefined;
   /** @internal */ _cancelledExc: CancelledError | null = null;
   /** @internal */ _logTraceback = false;
@@ -124,7 +112,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
     const callbacks = this._callbacks;
     if (callbacks !== null && callbacks.length > 0) {
-      const cb = (i: number): string => formatCallback(callbacks[i]);
+      const cb = (i: number): string => {
+        const callback = callbacks[i];
+        return formatCallback(typeof callback === 'function' ? callback : resumeAwaiter);
+      };
       const size = callbacks.length;
       const shown =
         size === 1
@@ -184,9 +175,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._callbacks = null;
     const loop = this._loop;
     if (loop !== null) {
-      for (const callback of callbacks) loop.callSoon(callback, this);
+      for (const callback of callbacks) {
+        if (typeof callback === 'function') loop.callSoon(callback, this);
+        else loop.callSoon(resumeAwaiter, this, callback);
+      }
     } else {
-      queueMicrotask(() => runLooplessCallbacks(callbacks, this));
+      runLooplessCallbacksSoon(callbacks, this);
     }
   }
 
@@ -228,7 +222,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (typeof callback !== 'function') throw new TypeError('callback must be a function');
     if (this._state !== 'PENDING') {
       if (this._loop !== null) this._loop.callSoon(callback, this);
-      else queueMicrotask(() => runLooplessCallbacks([callback], this));
+      else runLooplessCallbacksSoon([callback], this);
     } else {
       (this._callbacks ??= []).push(callback);
     }
@@ -297,9 +291,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
+    if (this._state !== 'PENDING') return thenDone(this, onfulfilled, onrejected);
     const task = currentTaskOrUndefined();
     let waiter: typeof task;
-    if (task !== undefined && this._state === 'PENDING' && !task.done()) {
+    if (task !== undefined && !task.done()) {
       // Port of tasks.py Task.__step's checks on a yielded future.
       let problem: string | undefined;
       if ((task as unknown) === this) {
@@ -312,33 +307,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
       }
       waiter = task;
     }
-    return new Promise<R1 | R2>((resolve, reject) => {
-      const resumeAwaiter = (future: Future<T>): void => {
-        waiter?._awaitDone(future);
-        try {
-          if (future._state === 'FINISHED' && future._exception === null) {
-            const value = future._result as T;
-            resolve(onfulfilled ? onfulfilled(value) : (value as unknown as R1));
-          } else {
-            const error =
-              future._state === 'CANCELLED' ? future._makeCancelledError() : future._exception;
-            future._retrieved();
-            if (onrejected) resolve(onrejected(error));
-            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- whatever the future failed with
-            else reject(error);
-          }
-        } catch (error) {
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- whatever the handler threw
-          reject(error);
-        }
-      };
-      if (this._state !== 'PENDING') {
-        queueMicrotask(() => resumeAwaiter(this));
-      } else {
-        (this._callbacks ??= []).push(resumeAwaiter);
-        waiter?._awaitStart(this);
-      }
-    });
+    const promise = addAwaiter<R1 | R2>(this, onfulfilled, onrejected, waiter);
+    waiter?._awaitStart(this);
+    return promise;
   }
 
   /** Promise interface: like then(undefined, onrejected). */

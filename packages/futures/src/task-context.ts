@@ -12,16 +12,20 @@
 // that uses futures but no tasks never turns on Node's promise hooks (the
 // cost of AsyncLocalStorage on Node 20; see README "Task cancellation").
 // It is also disabled whenever no Task is pending, which turns the hooks
-// off again (Node re-enables them at the next run()).
+// off again (the next Task's run() turns them on).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Task } from './task';
 
-let storage: AsyncLocalStorage<Task<unknown>> | undefined;
+let storage: AsyncLocalStorage<Task<unknown> | undefined> | undefined;
 
-/** The storage, created on first use (by the first Task). */
-export function taskStorage(): AsyncLocalStorage<Task<unknown>> {
-  storage ??= new AsyncLocalStorage<Task<unknown>>();
-  return storage;
+/** True from a Task's start until no Task is pending: the storage is enabled. */
+let active = false;
+
+/** Runs `fn` in the context of `task` (enables the storage, created on first use). */
+export function runInTask<R>(task: Task<unknown>, fn: () => R): R {
+  storage ??= new AsyncLocalStorage<Task<unknown> | undefined>();
+  active = true;
+  return storage.run(task, fn);
 }
 
 /** The Task whose code is running, or undefined (free when no Task was ever made). */
@@ -29,12 +33,23 @@ export function currentTaskOrUndefined(): Task<unknown> | undefined {
   return storage === undefined ? undefined : storage.getStore();
 }
 
-/** Turns the storage off while no Task is pending (run() turns it on again). */
-export function idleTaskStorage(): void {
-  storage?.disable();
+/** True while the storage is enabled, so every promise made runs Node's promise hooks. */
+export function tasksActive(): boolean {
+  return active;
 }
 
-/** Runs `fn` outside any Task's context (a loop callback belongs to no Task). */
-export function outsideTasks<R>(fn: () => R): R {
-  return storage === undefined ? fn() : storage.exit(fn);
+/** Turns the storage off while no Task is pending (the next runInTask() turns it on). */
+export function idleTaskStorage(): void {
+  storage?.disable();
+  active = false;
+}
+
+/**
+ * Runs `fn(...args)` outside any Task's context (a loop callback belongs to
+ * no Task). Not with storage.exit(): that disables the storage for the
+ * call, which turns Node's promise hooks off and on again each time.
+ */
+export function outsideTasks<A extends unknown[]>(fn: (...args: A) => void, ...args: A): void {
+  if (active && storage !== undefined) storage.run(undefined, fn, ...args);
+  else fn(...args);
 }

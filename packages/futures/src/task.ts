@@ -22,7 +22,7 @@ import { CancelledError, RuntimeError } from './errors';
 import { Future, isLoopLike } from './future';
 import { formatValue } from './format';
 import { getRunningLoopOrNull } from './running-loop';
-import { currentTaskOrUndefined, idleTaskStorage, taskStorage } from './task-context';
+import { currentTaskOrUndefined, idleTaskStorage, runInTask } from './task-context';
 import type { BaseEventLoop } from './base-event-loop';
 
 /** What a Task runs: an async function given the task's AbortSignal. */
@@ -222,7 +222,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     const signal = this.signal;
-    taskStorage().run(this, () => {
+    runInTask(this, () => {
       try {
         Promise.resolve(fn(signal)).then(
           (value) => this._onReturn(value),

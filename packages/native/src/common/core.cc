@@ -205,6 +205,7 @@ Napi::Value Core::Close(const Napi::CallbackInfo& info) {
   } else if (!torn_down_) {
     CancelAll();
   }
+  if (torn_down_) ReleaseAsyncContext();
   return Napi::Boolean::New(info.Env(), torn_down_);
 }
 
@@ -231,6 +232,7 @@ void Core::Flush() {
     count_ = 0;
     Napi::Env env(env_);
     Napi::HandleScope scope(env);
+    in_callback_ = true;
     try {
       callback_.MakeCallback(env.Global(), {Napi::Number::New(env, count)}, *async_context_);
     } catch (const Napi::Error& e) {
@@ -238,12 +240,22 @@ void Core::Flush() {
       // uncaught exception rather than unwinding through libuv.
       napi_fatal_exception(env_, e.Value());
     }
+    in_callback_ = false;
   }
   count_ = 0;
   if (closed_ && !torn_down_ && ops_.pending() == 0) {
     napi_remove_env_cleanup_hook(env_, &Core::CleanupHook, this);
     Teardown();
   }
+  if (torn_down_) ReleaseAsyncContext();
+}
+
+// Ends the async resource of the completion callbacks once the backend is
+// released, so that nothing (async_hooks, jest --detectOpenHandles) sees a
+// closed Core as alive until it is garbage-collected. Never inside the
+// callback that uses it.
+void Core::ReleaseAsyncContext() {
+  if (!in_callback_) async_context_.reset();
 }
 
 }  // namespace iocp

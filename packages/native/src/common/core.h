@@ -63,6 +63,7 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   void OnPendingChanged();
   void CancelAll();
   void Teardown();
+  void ReleaseAsyncContext();
   static void CleanupHook(void* arg);
 
   napi_env env_;
@@ -79,6 +80,8 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   bool closed_ = false;
   bool torn_down_ = false;
   bool referenced_ = false;
+  // True while the completion callback runs.
+  bool in_callback_ = false;
 };
 
 }  // namespace iocp

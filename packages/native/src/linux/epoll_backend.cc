@@ -2,12 +2,36 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 
 namespace iocp::epoll {
+
+namespace {
+
+// One op moves at most this many bytes, so its result fits the int32
+// completion record; callers loop for more.
+constexpr uint64_t kMaxTransfer = 0x7fffffff;
+
+int AddToSet(int epoll_fd, int fd, uint64_t data) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = data;
+  return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+// Reads an eventfd or timerfd counter to zero.
+void Drain(int fd) {
+  uint64_t value;
+  while (read(fd, &value, sizeof(value)) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace
 
 EpollBackend::~EpollBackend() { Shutdown(); }
 
@@ -16,16 +40,15 @@ int EpollBackend::Start(napi_env env, CompletionSink* sink) {
   sink_ = sink;
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) return -errno;
-  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   int err = 0;
-  if (wake_fd_ < 0) {
-    err = -errno;
-  } else {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.ptr = nullptr;  // The wake-up fd; operations carry their own pointers.
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) < 0) err = -errno;
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) err = -errno;
+  if (err == 0) err = AddToSet(epoll_fd_, wake_fd_, kWakeData);
+  if (err == 0) {
+    timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (timer_fd_ < 0) err = -errno;
   }
+  if (err == 0) err = AddToSet(epoll_fd_, timer_fd_, kTimerData);
   if (err == 0) err = watcher_.Start(env, epoll_fd_, this, /*with_prepare=*/false);
   if (err < 0) {
     Shutdown();
@@ -34,9 +57,10 @@ int EpollBackend::Start(napi_env env, CompletionSink* sink) {
   return 0;
 }
 
-void EpollBackend::Finish(Op* op, int32_t result, uint32_t aux) {
-  ready_.push_back(Ready{op, result, aux});
-  if (!wake_pending_) {
+void EpollBackend::Finish(Op* op, int32_t result) {
+  StateOf(op)->where = Where::kFinished;
+  ready_.push_back(Ready{op, result});
+  if (!in_poll_ && !wake_pending_) {
     wake_pending_ = true;
     uint64_t one = 1;
     while (write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
@@ -45,25 +69,148 @@ void EpollBackend::Finish(Op* op, int32_t result, uint32_t aux) {
 }
 
 // This should be called from the JavaScript thread.
-int EpollBackend::Submit(Op* op) {
+int EpollBackend::Associate(int64_t handle) {
   if (shut_down_) return -EBADF;
-  switch (op->kind) {
-    case OpKind::kNop:
-      Finish(op, 0, 0);
-      return 0;
-    default:
-      return -ENOSYS;
+  if (handle < 0 || handle > INT_MAX) return -EBADF;
+  int fd = static_cast<int>(handle);
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.data.u64 = FdData(fd);
+  bool pollable = true;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0) {
+    if (errno == EEXIST) {
+      // Registered already: associate is once per handle, a repeat is fine.
+      if (static_cast<size_t>(fd) < fds_.size() && fds_[fd]) return 0;
+    } else if (errno == EPERM) {
+      pollable = false;  // A regular file or directory.
+    } else {
+      return -errno;
+    }
+  }
+  if (static_cast<size_t>(fd) >= fds_.size()) fds_.resize(static_cast<size_t>(fd) + 1);
+  if (fds_[fd]) {
+    // The registration had gone: this fd number was closed without detach
+    // and reused. Whatever still waited on the old handle cannot finish.
+    for (OpQueue& q : fds_[fd]->queues) {
+      while (!q.empty()) {
+        Op* op = q.head;
+        q.Remove(op);
+        Finish(op, -EBADF);
+      }
+    }
+  }
+  fds_[fd] = std::make_unique<FdState>();
+  fds_[fd]->pollable = pollable;
+  return 0;
+}
+
+EpollBackend::FdState* EpollBackend::Register(int fd, int* err) {
+  if (static_cast<size_t>(fd) < fds_.size() && fds_[fd]) return fds_[fd].get();
+  // Not associated: register now, so the op can wait for readiness.
+  *err = Associate(fd);
+  return *err < 0 ? nullptr : fds_[fd].get();
+}
+
+// This should be called from the JavaScript thread, after the handle's ops
+// completed and before it is closed.
+void EpollBackend::Detach(int64_t handle) {
+  if (shut_down_ || handle < 0 || handle > INT_MAX) return;
+  int fd = static_cast<int>(handle);
+  if (static_cast<size_t>(fd) >= fds_.size() || !fds_[fd]) return;
+  std::unique_ptr<FdState> st = std::move(fds_[fd]);
+  // ENOENT or EBADF here mean the handle was closed already: nothing to do.
+  if (st->pollable) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  for (OpQueue& q : st->queues) {
+    while (!q.empty()) {
+      Op* op = q.head;
+      q.Remove(op);
+      Finish(op, -ECANCELED);
+    }
   }
 }
 
 // This should be called from the JavaScript thread.
-int EpollBackend::Cancel(Op* /*op*/) {
-  // A no-op has already finished and sits in ready_: nothing to cancel.
+int EpollBackend::Submit(Op* op) {
+  if (shut_down_) return -EBADF;
+  if (op->kind != OpKind::kNop && (op->handle < 0 || op->handle > INT_MAX)) return -EBADF;
+  OpState* s = NewState(op);
+  switch (op->kind) {
+    case OpKind::kNop:
+      Finish(op, 0);
+      return 0;
+    case OpKind::kAcceptPipe:
+    case OpKind::kConnectPipe:
+      // Named pipes are Unix sockets on Linux: they use accept and connect.
+      return -ENOSYS;
+    case OpKind::kWaitHandle:
+      return StartWait(op);
+    case OpKind::kSendFile:
+      if (op->aux_handle < 0 || op->aux_handle > INT_MAX) return -EBADF;
+      s->file_offset = op->offset;
+      s->remaining = op->length == 0 || op->length > kMaxTransfer ? kMaxTransfer : op->length;
+      break;
+    default:
+      break;
+  }
+  int err = 0;
+  FdState* st = Register(static_cast<int>(op->handle), &err);
+  if (st == nullptr) return err;
+  s->direction = static_cast<uint8_t>(Direction(op->kind));
+  OpQueue& q = st->queues[s->direction];
+  // Ops of one direction run in submission order: a newcomer tries at once
+  // only when nothing waits before it.
+  if (q.empty()) {
+    int32_t r = Try(op);
+    if (r == kWouldBlock && !st->pollable) r = -EAGAIN;
+    if (r != kWouldBlock) {
+      Finish(op, r);
+      return 0;
+    }
+  }
+  s->where = Where::kQueued;
+  q.PushBack(op);
+  return 0;
+}
+
+void EpollBackend::RunQueue(FdState* st, int direction) {
+  OpQueue& q = st->queues[direction];
+  while (!q.empty()) {
+    Op* op = q.head;
+    int32_t r = Try(op);
+    if (r == kWouldBlock) {
+      if (st->pollable) return;
+      r = -EAGAIN;
+    }
+    q.Remove(op);
+    Finish(op, r);
+  }
+}
+
+// This should be called from the JavaScript thread. An op that already has
+// its result keeps it: it is delivered as it finished.
+int EpollBackend::Cancel(Op* op) {
+  if (shut_down_) return -EBADF;
+  OpState* s = StateOf(op);
+  if (s->where == Where::kQueued) {
+    FdState* st = fds_[static_cast<size_t>(op->handle)].get();
+    OpQueue& q = st->queues[s->direction];
+    bool was_head = q.head == op;
+    q.Remove(op);
+    bool progress = op->kind == OpKind::kSendFile && s->sent > 0;
+    Finish(op, progress ? static_cast<int32_t>(s->sent) : -ECANCELED);
+    // The op behind may be able to run now (say, a send behind a connect).
+    if (was_head) RunQueue(st, s->direction);
+  } else if (s->where == Where::kWaiting) {
+    EndWait(op);
+    ArmTimer();
+    Finish(op, -ECANCELED);
+  }
   return 0;
 }
 
 void EpollBackend::SetActive(bool active) { watcher_.SetActive(active); }
 
+// The epoll fd is readable. This should be called from the JavaScript thread.
 void EpollBackend::OnReadable() {
   if (shut_down_) return;
   epoll_event events[kEventBatch];
@@ -71,23 +218,40 @@ void EpollBackend::OnReadable() {
   do {
     n = epoll_wait(epoll_fd_, events, kEventBatch, 0);
   } while (n < 0 && errno == EINTR);
+  in_poll_ = true;
   for (int i = 0; i < n; ++i) {
-    if (events[i].data.ptr == nullptr) {
-      uint64_t value;
-      while (read(wake_fd_, &value, sizeof(value)) < 0 && errno == EINTR) {
-      }
+    uint64_t data = events[i].data.u64;
+    uint32_t ev = events[i].events;
+    if (data == kWakeData) {
+      Drain(wake_fd_);
       wake_pending_ = false;
+    } else if (data == kTimerData) {
+      Drain(timer_fd_);
+      armed_deadline_ = 0;  // A one-shot timer that fired is disarmed.
+      ExpireDeadlines();
+    } else if ((data & kDataTagMask) == kFdTag) {
+      size_t fd = static_cast<size_t>(data >> 2);
+      FdState* st = fd < fds_.size() ? fds_[fd].get() : nullptr;
+      if (st == nullptr) continue;
+      if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) RunQueue(st, 0);
+      if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) RunQueue(st, 1);
+    } else {
+      // The waits on a handle: signalled, unless deadlines or cancels
+      // already emptied the group.
+      SignalGroup(FdOf(data));
     }
   }
+  ArmTimer();
+  in_poll_ = false;
   DeliverReady();
 }
 
 // Hands every finished op to the sink. The sink may call into JavaScript,
-// which may submit more (they land in ready_ for the next batch) or shut this
-// backend down.
+// which may submit more (they land in ready_ for the next batch, with a
+// wake-up) or shut this backend down.
 void EpollBackend::DeliverReady() {
   delivering_.swap(ready_);
-  for (const Ready& r : delivering_) sink_->Complete(r.op, r.result, r.aux);
+  for (const Ready& r : delivering_) sink_->Complete(r.op, r.result, 0);
   delivering_.clear();
   if (!shut_down_) sink_->Flush();
 }
@@ -98,16 +262,18 @@ void EpollBackend::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   watcher_.Stop();
+  for (auto& entry : waits_) close(entry.second.dup_fd);
+  waits_.clear();
+  // Finished results nobody will receive: an accepted socket is closed.
+  for (const Ready& r : ready_) {
+    if (r.op->kind == OpKind::kAccept && r.result >= 0) close(r.result);
+  }
+  ready_.clear();
+  fds_.clear();
+  if (timer_fd_ >= 0) close(timer_fd_);
   if (wake_fd_ >= 0) close(wake_fd_);
   if (epoll_fd_ >= 0) close(epoll_fd_);
-  wake_fd_ = epoll_fd_ = -1;
+  timer_fd_ = wake_fd_ = epoll_fd_ = -1;
 }
-
-}  // namespace iocp::epoll
-
-namespace iocp::epoll {
-
-int EpollBackend::Associate(int64_t /*handle*/) { return 0; }
-void EpollBackend::Detach(int64_t /*handle*/) {}
 
 }  // namespace iocp::epoll

@@ -1,15 +1,27 @@
 // The epoll backend: completion semantics emulated over readiness, for
 // machines without io_uring (seccomp in containers, old kernels,
-// io_uring_disabled). An operation first tries its syscall; when that would
-// block, it waits for readiness on an edge-triggered registration (as mio
-// does) and retries. Results, immediate or not, are delivered through the
-// same batched path as the other backends, woken by an eventfd in the set.
+// io_uring_disabled). An operation first tries its syscall on the
+// non-blocking handle; when that would block, it waits in the handle's read
+// or write queue (FIFO) for the next readiness edge of an edge-triggered
+// registration (as mio does) and retries. Handle waits poll a duplicate of
+// the handle without reading it (one per waited handle, shared by its
+// waiters), with their timeouts on one timerfd driven by a min-heap of
+// deadlines. Results, immediate or not, are delivered through
+// the same batched path as the other backends, woken by an eventfd in the
+// set: never from inside Submit.
+//
+// Regular files cannot be registered with epoll and never block in the
+// readiness sense: their reads and writes run at once (blocking on the disk).
 #ifndef IOCP_LINUX_EPOLL_BACKEND_H_
 #define IOCP_LINUX_EPOLL_BACKEND_H_
 
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "common/backend.h"
+#include "linux/epoll_op_state.h"
 #include "linux/loop_watcher.h"
 
 namespace iocp::epoll {
@@ -17,6 +29,9 @@ namespace iocp::epoll {
 class EpollBackend : public Backend, public LoopWatcher::Client {
  public:
   static constexpr int kEventBatch = 128;
+  // What an attempt at a syscall returns when the op must wait for
+  // readiness (no system error or byte count is this value).
+  static constexpr int32_t kWouldBlock = INT32_MIN;
 
   ~EpollBackend() override;
   BackendKind Kind() const override { return BackendKind::kEpoll; }
@@ -34,19 +49,67 @@ class EpollBackend : public Backend, public LoopWatcher::Client {
   struct Ready {
     Op* op;
     int32_t result;
-    uint32_t aux;
   };
+  // One registered handle.
+  struct FdState {
+    // Waiting ops: [0] reads (recv, recvfrom, accept, read), [1] writes
+    // (send, sendto, connect, sendfile, write).
+    OpQueue queues[2];
+    // False for regular files, which epoll refuses and which never block.
+    bool pollable = true;
+  };
+  // The waits on one handle: one level-triggered registration of a
+  // duplicate fd, however many ops wait. (One registration per wait would
+  // put as many watches of the same file in this set, and a set nested in
+  // libuv's refuses more than about a thousand paths to one file.)
+  struct WaitGroup {
+    int dup_fd = -1;
+    OpQueue waiters;
+  };
+
   // Queues a finished op for the next batch, waking the loop if needed.
-  void Finish(Op* op, int32_t result, uint32_t aux);
+  void Finish(Op* op, int32_t result);
   void DeliverReady();
+  // Registers fd (once) and returns its state, or nullptr with *err set.
+  FdState* Register(int fd, int* err);
+  // Retries the queued ops of one direction, in order, until one would block.
+  void RunQueue(FdState* st, int direction);
+
+  // src/linux/epoll_ops.cc: one attempt at op's syscall. Returns its result,
+  // or kWouldBlock when op must wait for readiness.
+  static int Direction(OpKind kind);
+  static int32_t Try(Op* op);
+
+  // src/linux/epoll_waits.cc: handle waits and their deadlines.
+  int StartWait(Op* op);
+  // Takes op out of its wait group (dropping the group when it empties)
+  // and out of the deadline heap.
+  void EndWait(Op* op);
+  void DropGroup(int fd);
+  // Every waiter of the handle's group is signalled.
+  void SignalGroup(int fd);
+  void ExpireDeadlines();
+  void ArmTimer();
 
   LoopWatcher watcher_;
   CompletionSink* sink_ = nullptr;
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
+  int timer_fd_ = -1;
   bool wake_pending_ = false;
+  // True while events are handled: the batch that follows needs no wake-up.
+  bool in_poll_ = false;
   std::vector<Ready> ready_;
   std::vector<Ready> delivering_;
+  // Registered handles by fd number.
+  std::vector<std::unique_ptr<FdState>> fds_;
+  // Wait groups by the waited handle's fd number. A handle must not be
+  // closed while waits on it are pending (as on Windows, where closing a
+  // handle under RegisterWaitForSingleObject is undefined).
+  std::unordered_map<int, WaitGroup> waits_;
+  DeadlineHeap deadlines_;
+  // The deadline the timerfd is armed for (0: disarmed).
+  uint64_t armed_deadline_ = 0;
   bool shut_down_ = false;
 };
 

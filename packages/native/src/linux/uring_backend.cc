@@ -1,17 +1,24 @@
 #include "linux/uring_backend.h"
 
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
+#include <utility>
+
+#include "linux/uring_op_state.h"
 
 namespace iocp::uring {
 
 namespace {
 
-// user_data of SQEs whose completions are internal (cancel requests).
-constexpr uint64_t kInternal = 0;
+int64_t NowMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
 
 }  // namespace
 
@@ -42,51 +49,123 @@ int UringBackend::Start(napi_env env, CompletionSink* sink) {
   return 0;
 }
 
-int UringBackend::Prepare(io_uring_sqe* sqe, Op* op) {
-  sqe->user_data = reinterpret_cast<uint64_t>(op);
-  switch (op->kind) {
-    case OpKind::kNop:
-      sqe->opcode = IORING_OP_NOP;
-      return 0;
-    default:
-      return -ENOSYS;
-  }
-}
-
 // This should be called from the JavaScript thread.
 int UringBackend::Submit(Op* op) {
   if (shut_down_) return -EBADF;
-  int err = 0;
-  io_uring_sqe* sqe = ring_.GetSqe(&err);
-  if (sqe == nullptr) return err;
-  err = Prepare(sqe, op);
-  if (err < 0) {
-    // Turn the slot into a harmless internal no-op.
-    sqe->opcode = IORING_OP_NOP;
-    sqe->user_data = kInternal;
-    return err;
-  }
-  ++inflight_;
+  int err = Init(op);
+  if (err < 0) return err;
+  Admit(op);
   return 0;
+}
+
+bool UringBackend::MakeRoom(unsigned n) {
+  if (ring_.SqSpace() >= n) return true;
+  // Hand the queued SQEs to the kernel, which consumes them now. A failure
+  // (-EBUSY, -EAGAIN) leaves them queued for the next loop turn.
+  ring_.Enter(false);
+  return ring_.SqSpace() >= n;
+}
+
+void UringBackend::Issue(Op* op) {
+  OpState* s = StateOf(op);
+  // Behind a non-empty backlog the op waits its turn, so ops on one handle
+  // reach the kernel in the order JavaScript submitted them.
+  if (backlog_.empty() && MakeRoom(SqesNeeded(op))) {
+    Prepare(op);
+    return;
+  }
+  s->backlogged = true;
+  backlog_.push_back(op);
+}
+
+void UringBackend::IssueCancel(uint64_t target) {
+  if (cancel_backlog_.empty() && MakeRoom(1)) {
+    io_uring_sqe* sqe = ring_.NextSqe();
+    sqe->opcode = IORING_OP_ASYNC_CANCEL;
+    sqe->fd = -1;
+    sqe->addr = target;
+    sqe->user_data = kInternal;
+    return;
+  }
+  cancel_backlog_.push_back(target);
 }
 
 // This should be called from the JavaScript thread.
 int UringBackend::Cancel(Op* op) {
   if (shut_down_) return -EBADF;
-  int err = 0;
-  io_uring_sqe* sqe = ring_.GetSqe(&err);
-  if (sqe == nullptr) return err;
-  sqe->opcode = IORING_OP_ASYNC_CANCEL;
-  sqe->addr = reinterpret_cast<uint64_t>(op);
-  sqe->user_data = kInternal;
+  OpState* s = StateOf(op);
+  if (s->lane_waiting) {
+    // Not in the kernel yet: it finishes cancelled with the next batch.
+    Unqueue(op);
+    s->results[0] = -ECANCELED;
+    cancelled_.push_back(op);
+    return 0;
+  }
+  // A backlogged op is not in the kernel: FillFromBacklog finishes it as
+  // cancelled (op->cancel_requested is set). An op with no CQE to come is
+  // already finished and waits for its batch.
+  if (s->backlogged || s->outstanding == 0) return 0;
+  if (op->kind == OpKind::kSendFile) {
+    // The READ heads a pair (cancelling it cancels the linked SEND); a lone
+    // SEND, or the SEND of a pair whose READ is done, is cancelled by itself.
+    if (s->file.pair) IssueCancel(UserData(op, kFirst));
+    IssueCancel(UserData(op, kSecond));
+  } else {
+    // For a wait, cancelling the POLL_ADD also ends its link timeout.
+    IssueCancel(UserData(op, kFirst));
+  }
   return 0;
+}
+
+bool UringBackend::FillFromBacklog() {
+  size_t done = 0;
+  for (; done < cancel_backlog_.size(); ++done) {
+    if (!MakeRoom(1)) break;
+    io_uring_sqe* sqe = ring_.NextSqe();
+    sqe->opcode = IORING_OP_ASYNC_CANCEL;
+    sqe->fd = -1;
+    sqe->addr = cancel_backlog_[done];
+    sqe->user_data = kInternal;
+  }
+  cancel_backlog_.erase(cancel_backlog_.begin(), cancel_backlog_.begin() + done);
+  if (!cancel_backlog_.empty()) return false;
+  while (!backlog_.empty()) {
+    Op* op = backlog_.front();
+    OpState* s = StateOf(op);
+    if (op->cancel_requested) {
+      backlog_.pop_front();
+      s->backlogged = false;
+      bool progress = op->kind == OpKind::kSendFile && s->file.sent > 0;
+      cancelled_.push_back(op);
+      s->results[0] = progress ? static_cast<int32_t>(s->file.sent) : -ECANCELED;
+      continue;
+    }
+    if (!MakeRoom(SqesNeeded(op))) return false;
+    backlog_.pop_front();
+    s->backlogged = false;
+    Prepare(op);
+  }
+  return true;
+}
+
+void UringBackend::Finish(Op* op, int32_t result) {
+  Release(op);
+  // The next op of the lane starts before JavaScript hears of this one.
+  Leave(op);
+  sink_->Complete(op, result, 0);
 }
 
 void UringBackend::SetActive(bool active) { watcher_.SetActive(active); }
 
+// Submits what this loop turn queued. This should be called from the
+// JavaScript thread (libuv's prepare phase).
 void UringBackend::OnPrepare() {
-  if (shut_down_ || ring_.queued() == 0) return;
-  if (ring_.Enter(false) < 0) Drain();
+  if (shut_down_) return;
+  bool clear = FillFromBacklog();
+  int err = ring_.Enter(false);
+  // A backlog, a refused submission or ops finished without the kernel
+  // need a reap (which also makes room) and a batch.
+  if (!clear || err < 0 || !cancelled_.empty()) Drain();
 }
 
 void UringBackend::OnReadable() {
@@ -96,39 +175,69 @@ void UringBackend::OnReadable() {
   Drain();
 }
 
-// Reaps every ready CQE and hands them to the sink. The sink may call into
-// JavaScript, which may submit, cancel, or shut this backend down: the CQEs
-// are copied out of the ring first, and the ring is not touched again once
-// shut_down_ is set.
+// Reaps every ready CQE and hands the finished ops to the sink. The sink may
+// call into JavaScript, which may submit, cancel, or shut this backend down:
+// the CQEs are copied out of the ring first, and the ring is not touched
+// again once shut_down_ is set.
 void UringBackend::Drain() {
   io_uring_cqe batch[kReapBatch];
   for (;;) {
     if (shut_down_) return;
-    int err = ring_.Enter(true);
-    if (err < 0 && err != -EAGAIN && err != -EBUSY) return;
+    FillFromBacklog();
+    // A failed submission (-EBUSY while the CQ overflows, -EAGAIN) leaves the
+    // SQEs queued; GETEVENTS still moves overflowed CQEs into the ring, and
+    // the reap below makes room for the retry in the next iteration or turn.
+    ring_.Enter(true);
     unsigned n = ring_.Reap(batch, kReapBatch);
     if (n == 0) break;
     for (unsigned i = 0; i < n; ++i) {
-      if (batch[i].user_data == kInternal) continue;
-      // With IORING_CQE_F_MORE further CQEs follow for this op; none of the
-      // opcodes used here are multishot, so every CQE is final.
+      uint64_t user_data = batch[i].user_data;
+      if (user_data == kInternal) continue;
       --inflight_;
-      sink_->Complete(reinterpret_cast<Op*>(batch[i].user_data), batch[i].res, batch[i].flags);
+      OnCqe(OpOf(user_data), user_data & kTagMask, batch[i].res);
     }
   }
-  sink_->Flush();
+  if (!cancelled_.empty()) {
+    std::vector<Op*> done;
+    done.swap(cancelled_);
+    for (Op* op : done) Finish(op, StateOf(op)->results[0]);
+  }
+  if (!shut_down_) sink_->Flush();
 }
 
 void UringBackend::WaitForInflight() {
-  // Core has queued a cancel request for every pending op; submit them and
-  // wait in the kernel until each op has completed.
-  if (!ring_.ok() || inflight_ == 0) return;
+  // Ops still in the backlogs never reached the kernel.
+  for (Op* op : backlog_) Release(op);
+  backlog_.clear();
+  for (Op* op : cancelled_) Release(op);
+  cancelled_.clear();
+  for (auto& entry : lanes_) {
+    for (Lane& lane : entry.second.lanes) {
+      for (Op* op = lane.head; op != nullptr; op = StateOf(op)->lane_next) Release(op);
+    }
+  }
+  lanes_.clear();
+  if (!ring_.ok()) return;
+  // Core has asked to cancel every pending op; submit those requests and
+  // wait in the kernel until each op has come back, or the time is up.
   io_uring_cqe batch[kReapBatch];
+  int64_t deadline = NowMs() + kTeardownWaitMs;
   while (inflight_ > 0) {
-    if (ring_.Enter(true, 1) < 0) break;
+    FillFromBacklog();
+    int64_t left = deadline - NowMs();
+    if (left <= 0) break;
+    int err = ring_.Wait(left < 100 ? static_cast<int>(left) : 100);
+    if (err < 0 && err != -ETIME && err != -EBUSY && err != -EAGAIN) break;
     unsigned n = ring_.Reap(batch, kReapBatch);
     for (unsigned i = 0; i < n; ++i) {
-      if (batch[i].user_data != kInternal) --inflight_;
+      uint64_t user_data = batch[i].user_data;
+      if (user_data == kInternal) continue;
+      --inflight_;
+      Op* op = OpOf(user_data);
+      OpState* s = StateOf(op);
+      // Nobody will receive a socket accepted now.
+      if (op->kind == OpKind::kAccept && batch[i].res >= 0) close(batch[i].res);
+      if (--s->outstanding == 0) Release(op);
     }
   }
 }
@@ -143,10 +252,6 @@ void UringBackend::Shutdown() {
   if (event_fd_ >= 0) close(event_fd_);
   event_fd_ = -1;
 }
-
-}  // namespace iocp::uring
-
-namespace iocp::uring {
 
 // io_uring needs no per-handle registration.
 int UringBackend::Associate(int64_t /*handle*/) { return 0; }

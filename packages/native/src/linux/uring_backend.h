@@ -2,8 +2,26 @@
 // loop turn (from a uv_prepare_t), and completions are reaped on the
 // JavaScript thread when the ring's registered eventfd, watched by Node's
 // own loop, becomes readable.
+//
+// An op may take more than one SQE (a wait with a timeout is POLL_ADD linked
+// to LINK_TIMEOUT; sendfile is a loop of READ linked to SEND), and it is
+// completed once, after the last CQE of its last SQE. When the SQ is full and
+// cannot be submitted (the CQ overflowing, memory short), ops and cancel
+// requests wait in backlogs, in order, until the next loop turn.
+//
+// Ops on one handle run one at a time per direction (reads: recv, recvfrom,
+// accept, read; writes: send, sendto, connect, sendfile, write), in
+// submission order, like the FIFO of overlapped I/O on Windows: io_uring
+// itself wakes concurrent polled requests on one socket in no set order, so
+// two pending recvs could take the bytes out of order, and two sends could
+// interleave. The next op of a lane is issued when the previous completes.
 #ifndef IOCP_LINUX_URING_BACKEND_H_
 #define IOCP_LINUX_URING_BACKEND_H_
+
+#include <cstdint>
+#include <deque>
+#include <unordered_map>
+#include <vector>
 
 #include "common/backend.h"
 #include "linux/loop_watcher.h"
@@ -15,6 +33,10 @@ class UringBackend : public Backend, public LoopWatcher::Client {
  public:
   static constexpr unsigned kEntries = 256;
   static constexpr unsigned kReapBatch = 128;
+  // The bounce buffer of one sendfile.
+  static constexpr uint32_t kFileChunk = 256 * 1024;
+  // How long teardown waits, in total, for the kernel to give ops back.
+  static constexpr int kTeardownWaitMs = 5000;
 
   ~UringBackend() override;
   BackendKind Kind() const override { return BackendKind::kIoUring; }
@@ -34,9 +56,52 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   static int Probe();
 
  private:
-  // Fills an SQE for op; returns 0 or -errno (the op is then not queued).
-  int Prepare(io_uring_sqe* sqe, Op* op);
-  // Submits and reaps until no completion is left.
+  // src/linux/uring_ops.cc: the SQEs of each kind and what their CQEs mean.
+  // How many SQEs op needs for its next step.
+  static unsigned SqesNeeded(Op* op);
+  // Checks op and sets up its state; returns 0 or -errno (then it is not
+  // submitted).
+  int Init(Op* op);
+  // Fills the SQEs of op's next step; the caller made room for them.
+  void Prepare(Op* op);
+  // Records one CQE of op; when it was the last, decides: complete the op,
+  // or start its next step (sendfile).
+  void OnCqe(Op* op, uint64_t tag, int32_t res);
+  void AdvanceFileSend(Op* op);
+  // Hands op to JavaScript with result, releasing what the backend held.
+  void Finish(Op* op, int32_t result);
+  // Frees what op's state owns (the sendfile buffer).
+  static void Release(Op* op);
+
+  // Queues op's next step, in the SQ when there is room, else in the
+  // backlog. This should be called from the JavaScript thread.
+  void Issue(Op* op);
+  // src/linux/uring_lanes.cc: one op per handle and direction.
+  struct Lane {
+    Op* holder = nullptr;
+    Op* head = nullptr;
+    Op* tail = nullptr;
+  };
+  struct HandleLanes {
+    Lane lanes[2];
+  };
+  // Whether op kind is ordered per handle, and in which direction.
+  static bool Laned(OpKind kind, uint8_t* direction);
+  Lane& LaneOf(Op* op);
+  // Issues op now if its lane is free, else queues it in the lane.
+  void Admit(Op* op);
+  // Hands op's lane to the next waiting op, if op held it.
+  void Leave(Op* op);
+  // Takes a waiting op out of its lane.
+  void Unqueue(Op* op);
+  // Queues an ASYNC_CANCEL for the SQE with this user_data.
+  void IssueCancel(uint64_t target);
+  // Moves backlogged cancels and ops into the SQ while it has room; false
+  // when some are left.
+  bool FillFromBacklog();
+  // Makes room for n SQEs, submitting the queued ones if needed.
+  bool MakeRoom(unsigned n);
+  // Submits and reaps until no completion is left, then flushes the batch.
   void Drain();
   // Waits, at teardown, until the kernel has given back every op.
   void WaitForInflight();
@@ -45,7 +110,14 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   LoopWatcher watcher_;
   CompletionSink* sink_ = nullptr;
   int event_fd_ = -1;
+  // Tagged SQEs whose CQE has not been reaped.
   size_t inflight_ = 0;
+  std::deque<Op*> backlog_;
+  // The lanes of handles with ops, by fd (an entry goes when both are idle).
+  std::unordered_map<int, HandleLanes> lanes_;
+  std::vector<uint64_t> cancel_backlog_;
+  // Ops finished without a CQE (cancelled in the backlog), for the next batch.
+  std::vector<Op*> cancelled_;
   bool shut_down_ = false;
 };
 

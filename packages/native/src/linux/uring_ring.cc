@@ -15,9 +15,10 @@ int SysSetup(unsigned entries, io_uring_params* p) {
   return static_cast<int>(syscall(__NR_io_uring_setup, entries, p));
 }
 
-int SysEnter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags) {
+int SysEnter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags, const void* arg,
+             size_t argsz) {
   return static_cast<int>(
-      syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, nullptr, 0));
+      syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, arg, argsz));
 }
 
 int SysRegister(int fd, unsigned opcode, const void* arg, unsigned nr) {
@@ -54,6 +55,7 @@ int Ring::Init(unsigned entries) {
   if (fd < 0) return fd;
   fd_ = fd;
   defer_taskrun_ = (p.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+  ext_arg_ = (p.features & IORING_FEAT_EXT_ARG) != 0;
   if (!(p.features & IORING_FEAT_NODROP)) {
     // Without NODROP (pre-5.5 kernels) a full CQ drops completions; such a
     // kernel also lacks most opcodes this project needs.
@@ -124,21 +126,12 @@ void Ring::Close() {
   fd_ = -1;
 }
 
-io_uring_sqe* Ring::GetSqe(int* err) {
+unsigned Ring::SqSpace() const {
   unsigned head = __atomic_load_n(sq_head_, __ATOMIC_ACQUIRE);
-  if (sq_tail_local_ - head >= sq_entries_) {
-    // Full: hand the queued SQEs to the kernel, which consumes them now.
-    int r = Enter(false);
-    if (r < 0) {
-      *err = r;
-      return nullptr;
-    }
-    head = __atomic_load_n(sq_head_, __ATOMIC_ACQUIRE);
-    if (sq_tail_local_ - head >= sq_entries_) {
-      *err = -EBUSY;
-      return nullptr;
-    }
-  }
+  return sq_entries_ - (sq_tail_local_ - head);
+}
+
+io_uring_sqe* Ring::NextSqe() {
   io_uring_sqe* sqe = &sqes_[sq_tail_local_ & sq_mask_];
   std::memset(sqe, 0, sizeof(*sqe));
   ++sq_tail_local_;
@@ -151,18 +144,36 @@ int Ring::Enter(bool get_events, unsigned min_complete) {
   unsigned flags = get_events ? IORING_ENTER_GETEVENTS : 0;
   if (to_submit == 0 && !get_events) return 0;
   for (;;) {
-    int r = SysEnter(fd_, to_submit, min_complete, flags);
+    int r = SysEnter(fd_, to_submit, min_complete, flags, nullptr, 0);
     if (r >= 0) {
       sq_submitted_ += static_cast<unsigned>(r);
       if (static_cast<unsigned>(r) >= to_submit) return 0;
+      // The kernel stopped early without an error: it is short of
+      // something (CQ space, memory) and the caller retries after reaping.
+      if (r == 0) return -EAGAIN;
       to_submit -= static_cast<unsigned>(r);
       continue;
     }
     int err = errno;
     if (err == EINTR) continue;
-    // EAGAIN/EBUSY: the CQ is overflowing; the caller reaps and retries.
     return -err;
   }
+}
+
+int Ring::Wait(int timeout_ms) {
+  int err = Enter(false);
+  if (err < 0 && err != -EBUSY && err != -EAGAIN) return err;
+  if (!ext_arg_) return Enter(true, 1);
+  __kernel_timespec ts{};
+  ts.tv_sec = timeout_ms / 1000;
+  ts.tv_nsec = static_cast<long long>(timeout_ms % 1000) * 1000000;
+  io_uring_getevents_arg arg{};
+  arg.ts = reinterpret_cast<uint64_t>(&ts);
+  int r;
+  do {
+    r = SysEnter(fd_, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof(arg));
+  } while (r < 0 && errno == EINTR);
+  return r < 0 ? -errno : 0;
 }
 
 unsigned Ring::Reap(io_uring_cqe* out, unsigned max) {

@@ -26,12 +26,19 @@ class Ring {
   int fd() const { return fd_; }
   bool defer_taskrun() const { return defer_taskrun_; }
 
-  // Returns a zeroed SQE, submitting queued ones first when the queue is
-  // full; nullptr if the ring cannot take one (the error is in *err).
-  io_uring_sqe* GetSqe(int* err);
+  // How many SQEs can be queued now without submitting.
+  unsigned SqSpace() const;
+  // Returns the next SQE, zeroed. The caller has checked SqSpace() first.
+  io_uring_sqe* NextSqe();
   // Submits queued SQEs; with get_events also runs deferred task work so
-  // finished CQEs become visible. Returns 0 or -errno.
+  // finished CQEs become visible. Returns 0 or -errno: -EBUSY or -EAGAIN
+  // when the kernel cannot take more now (the CQ is overflowing, or memory
+  // is short), and the caller reaps before it retries.
   int Enter(bool get_events, unsigned min_complete = 0);
+  // Submits queued SQEs and waits up to timeout_ms for at least one CQE.
+  // Returns 0, -ETIME on timeout, or -errno. Without IORING_FEAT_EXT_ARG
+  // (kernels before 5.11) the wait is not bounded.
+  int Wait(int timeout_ms);
   unsigned queued() const { return sq_tail_local_ - sq_submitted_; }
 
   // Copies up to max ready CQEs into out and consumes them; returns the count.
@@ -42,6 +49,7 @@ class Ring {
  private:
   int fd_ = -1;
   bool defer_taskrun_ = false;
+  bool ext_arg_ = false;
   void* sq_ring_ = nullptr;
   size_t sq_ring_size_ = 0;
   void* cq_ring_ = nullptr;

@@ -1,0 +1,136 @@
+// How a Future hands its outcome to then() handlers and done callbacks.
+//
+// `await future` makes the engine call future.then(resolve, reject) from a
+// microtask, so this is the hot path of every await. It makes no closure
+// per call (outside a Task): on a done future then() returns a native
+// promise chain; on a pending one it leaves an Awaiter (the handlers and
+// the resolving functions of the promise it returned) among the done
+// callbacks, settled in order with them: through loop.callSoon for a loop
+// future, on one microtask for a loop-less one. Handlers never run before
+// then() returns, as with a promise: `future.then(cb)` may be user code
+// counting on that, and nothing cheap tells the engine's resolve function
+// from a user's arrow function. Microtasks are promise reactions, never
+// queueMicrotask(), which on Node 20 makes an AsyncResource per call.
+import { logExceptionContext } from './exception-context';
+import { formatCallback } from './format';
+import { isThenable } from './handle';
+import { outsideTasks, tasksActive } from './task-context';
+import type { DoneCallback, Future } from './future';
+import type { Task } from './task';
+
+type OnFulfilled = ((value: any) => unknown) | null | undefined;
+type OnRejected = ((reason: any) => unknown) | null | undefined;
+
+/** A settled promise: `SETTLED.then(fn)` runs `fn` as a microtask. */
+const SETTLED = Promise.resolve();
+
+/** What then() leaves on a pending future: how to settle the promise it returned. */
+class Awaiter {
+  constructor(
+    readonly onfulfilled: OnFulfilled,
+    readonly onrejected: OnRejected,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (reason: unknown) => void,
+    /** The Task awaiting the future, if any (see Task._awaitStart). */
+    readonly task: Task<unknown> | undefined,
+  ) {}
+}
+
+/** A done callback, or an Awaiter left by then(). */
+export type CallbackEntry = DoneCallback<any> | Awaiter;
+
+// new Promise(takeResolvers) hands over the resolving functions without a
+// closure per call: the executor runs synchronously, inside the constructor.
+let takenResolve: (value: unknown) => void = () => undefined;
+let takenReject: (reason: unknown) => void = () => undefined;
+function takeResolvers(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  takenResolve = resolve;
+  takenReject = reject;
+}
+
+/** then() on a pending future: records the handlers, returns the promise they settle. */
+export function addAwaiter<R>(
+  future: Future<any>,
+  onfulfilled: OnFulfilled,
+  onrejected: OnRejected,
+  task: Task<unknown> | undefined,
+): Promise<R> {
+  const promise = new Promise(takeResolvers) as Promise<R>;
+  (future._callbacks ??= []).push(
+    new Awaiter(onfulfilled, onrejected, takenResolve, takenReject, task),
+  );
+  return promise;
+}
+
+// Named for toString(): `<Future pending cb=[resumeAwaiter()]>`.
+/** Settles the promise then() returned, now that `future` is done (a loop callback or microtask). */
+export function resumeAwaiter(future: Future<any>, awaiter: Awaiter): void {
+  awaiter.task?._awaitDone(future);
+  try {
+    if (future._state === 'FINISHED' && future._exception === null) {
+      const value: unknown = future._result;
+      const onfulfilled = awaiter.onfulfilled;
+      awaiter.resolve(typeof onfulfilled === 'function' ? onfulfilled(value) : value);
+    } else {
+      const error = future._state === 'CANCELLED' ? future._makeCancelledError() : future._exception;
+      future._retrieved();
+      const onrejected = awaiter.onrejected;
+      if (typeof onrejected === 'function') awaiter.resolve(onrejected(error));
+      else awaiter.reject(error);
+    }
+  } catch (error) {
+    awaiter.reject(error);
+  }
+}
+
+/** then() on a done future: the handler runs on the next microtask, as with a settled promise. */
+export function thenDone<R>(
+  future: Future<any>,
+  onfulfilled: OnFulfilled,
+  onrejected: OnRejected,
+): Promise<R> {
+  if (future._state === 'FINISHED' && future._exception === null) {
+    const value: unknown = future._result;
+    if (!tasksActive() && !isThenable(value)) {
+      const settled = value === undefined ? SETTLED : Promise.resolve(value);
+      if (!onfulfilled && !onrejected) return settled as Promise<R>;
+      return settled.then(onfulfilled, onrejected) as Promise<R>;
+    }
+    // One promise instead of two: while a Task is pending, Node's promise
+    // hooks make each promise cost more than this closure. A thenable
+    // result is also handed to onfulfilled as it is, not adopted first as
+    // Promise.resolve(value) would.
+    return SETTLED.then(() =>
+      typeof onfulfilled === 'function' ? onfulfilled(value) : value,
+    ) as Promise<R>;
+  }
+  const error = future._state === 'CANCELLED' ? future._makeCancelledError() : future._exception;
+  future._retrieved();
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- whatever the future failed with
+  const failed = Promise.reject(error);
+  if (!onfulfilled && !onrejected) return failed;
+  return failed.then(onfulfilled, onrejected) as Promise<R>;
+}
+
+function runCallbacks(callbacks: CallbackEntry[], future: Future<any>): void {
+  for (const callback of callbacks) {
+    if (typeof callback !== 'function') {
+      resumeAwaiter(future, callback);
+      continue;
+    }
+    try {
+      callback(future);
+    } catch (error) {
+      logExceptionContext({
+        message: `Exception in callback ${formatCallback(callback, [future])}`,
+        exception: error,
+        future,
+      });
+    }
+  }
+}
+
+/** Runs the done callbacks of a loop-less future on the next microtask, in order, outside any Task. */
+export function runLooplessCallbacksSoon(callbacks: CallbackEntry[], future: Future<any>): void {
+  void SETTLED.then(() => outsideTasks(runCallbacks, callbacks, future));
+}

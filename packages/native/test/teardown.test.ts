@@ -1,0 +1,71 @@
+// Environment teardown with operations still pending: a worker thread that is
+// terminated, and a process that exits, while its Cores wait on sockets and
+// events. The backends cancel, wait in the kernel for their buffers, and
+// close their loop handles before Node unloads the addon.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+
+import { availableBackends, candidatePaths, native } from '@iocp/native';
+import type { BackendName } from '@iocp/native';
+
+const addonPath = candidatePaths().find((p) => fs.existsSync(p))!;
+
+interface Opened {
+  sockets: number[];
+  event: number;
+}
+
+// Opens a Core on `backend` with pending recvs, waits (with and without a
+// timeout) and a sendfile nobody reads, then calls ready with what it opened.
+const script = `
+const native = require(${JSON.stringify(addonPath)});
+const C = native.constants;
+const fs = require('node:fs');
+const path = require('node:path');
+const os = require('node:os');
+function run(backend, ready) {
+  const core = new native.Core(() => {}, backend);
+  const pair = native.socketPair(process.platform === 'win32' ? C.AF_INET : C.AF_UNIX, C.SOCK_STREAM);
+  for (const s of pair) core.associate(s);
+  for (let i = 0; i < 20; i++) core.recv(pair[1], Buffer.alloc(8));
+  const e = native.eventCreate(true, false);
+  for (let i = 0; i < 10; i++) core.waitHandle(e, i % 2 ? 600000 : -1);
+  const file = path.join(os.tmpdir(), 'iocp-teardown-' + process.pid + '-' + backend);
+  fs.writeFileSync(file, Buffer.alloc(8 << 20));
+  const fd = fs.openSync(file, 'r');
+  fs.unlinkSync(file);
+  core.sendFile(pair[0], native.fdToHandle(fd), 0, 0);
+  setTimeout(() => ready({ sockets: pair, event: e }), 20);
+}
+`;
+
+describe.each(availableBackends())('teardown on %s', (backend: BackendName) => {
+  it('a worker terminated with operations pending ends cleanly', async () => {
+    const worker = new Worker(
+      `${script}\nrun(${JSON.stringify(backend)}, (opened) => require('node:worker_threads').parentPort.postMessage(opened));`,
+      { eval: true },
+    );
+    const opened = await new Promise<Opened>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(await worker.terminate()).toBe(1);
+    // A worker shares the process's descriptors: close the native ones it
+    // opened (Node itself closes the worker's fs descriptors when it ends).
+    for (const s of opened.sockets) expect(native.closeSocket(s)).toBe(0);
+    expect(native.closeHandle(opened.event)).toBe(0);
+  });
+
+  it('a process that exits with operations pending exits normally', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `${script}\nrun(${JSON.stringify(backend)}, () => { console.log('exiting'); process.exit(0); });`,
+      ],
+      { encoding: 'utf8', timeout: 15000 },
+    );
+    expect(out.trim()).toBe('exiting');
+  });
+});
