@@ -195,29 +195,32 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
 
   // Port of IocpProactor.recv.
   recv(conn: Connection, nbytes: number, flags = 0): OverlappedFuture<Buffer> {
-    this._checkClosed();
-    checkConnection(conn);
     checkCount(nbytes, 'nbytes');
-    checkFlags(flags);
-    const handle = this._register(conn);
     const buf = Buffer.allocUnsafe(nbytes);
-    const isSocket = conn instanceof Socket;
-    return this._submit('recv', handle,
-      () => (isSocket ? this._core.recv(handle, buf, flags) : this._core.read(handle, buf, -1)),
-      (n) => (n === nbytes ? buf : buf.subarray(0, n)), true, Buffer.alloc(0));
+    return this._read('recv', conn, buf, flags, (n) => (n === nbytes ? buf : buf.subarray(0, n)), Buffer.alloc(0));
   }
 
   // Port of IocpProactor.recv_into.
   recvInto(conn: Connection, buf: Uint8Array, flags = 0): OverlappedFuture<number> {
+    checkBytes(buf);
+    return this._read('recv_into', conn, buf, flags, (n) => n, 0);
+  }
+
+  /** recv on a socket, ReadFile/read on a pipe; a broken pipe reads as EOF. */
+  private _read<T>(what: string, conn: Connection, buf: Uint8Array, flags: number, finish: Finish, empty: T): OverlappedFuture<T> {
+    const handle = this._prepare(conn, flags);
+    const isSocket = conn instanceof Socket;
+    return this._submit(what, handle,
+      () => (isSocket ? this._core.recv(handle, buf, flags) : this._core.read(handle, buf, -1)),
+      finish, true, empty);
+  }
+
+  /** The checks every operation on a connection starts with; returns its handle. */
+  private _prepare(conn: Connection, flags: number): number {
     this._checkClosed();
     checkConnection(conn);
-    checkBytes(buf);
     checkFlags(flags);
-    const handle = this._register(conn);
-    const isSocket = conn instanceof Socket;
-    return this._submit('recv_into', handle,
-      () => (isSocket ? this._core.recv(handle, buf, flags) : this._core.read(handle, buf, -1)),
-      (n) => n, true, 0);
+    return this._register(conn);
   }
 
   // Port of IocpProactor.recvfrom.
@@ -253,11 +256,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
 
   // Port of IocpProactor.send.
   send(conn: Connection, buf: Uint8Array, flags = 0): OverlappedFuture<number> {
-    this._checkClosed();
-    checkConnection(conn);
     checkBytes(buf);
-    checkFlags(flags);
-    const handle = this._register(conn);
+    const handle = this._prepare(conn, flags);
     const isSocket = conn instanceof Socket;
     return this._submit('send', handle,
       () => (isSocket ? this._core.send(handle, buf, flags) : this._core.write(handle, buf, -1)),
