@@ -15,6 +15,7 @@
 #include <cerrno>
 
 #include "linux/epoll_backend.h"
+#include "linux/poll_now.h"
 
 namespace iocp::epoll {
 
@@ -35,13 +36,8 @@ int EpollBackend::StartWait(Op* op) {
   int fd = static_cast<int>(op->handle);
   OpState* s = StateOf(op);
   // Already signalled (or a handle that is always ready): done at once.
-  pollfd p{fd, POLLIN, 0};
-  int r;
-  do {
-    r = poll(&p, 1, 0);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) return -errno;
-  if (p.revents & POLLNVAL) return -EBADF;
+  int r = PollReadableNow(fd);
+  if (r < 0) return r;
   if (r > 0) {
     Finish(op, 1);
     return 0;

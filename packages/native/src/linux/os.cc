@@ -28,6 +28,7 @@
 
 #include "common/op.h"
 #include "common/os.h"
+#include "linux/poll_now.h"
 
 namespace iocp::os {
 
@@ -314,14 +315,7 @@ int64_t EventCreate(bool /*manual_reset*/, bool initial_state) {
 int EventIsSet(int64_t handle) {
   int fd;
   if (!ToFd(handle, &fd)) return -EBADF;
-  pollfd p{fd, POLLIN, 0};
-  int r;
-  do {
-    r = poll(&p, 1, 0);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) return -errno;
-  if (p.revents & POLLNVAL) return -EBADF;
-  return (p.revents & POLLIN) ? 1 : 0;
+  return PollReadableNow(fd);
 }
 
 int EventSet(int64_t handle) {
