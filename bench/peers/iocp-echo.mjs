@@ -1,5 +1,6 @@
 // @iocp echo server: IocpProactor + Socket from @iocp/proactor (API.md),
-// an accept loop, then per connection recvInto -> send until EOF. The backend
+// an accept loop, then per connection recvInto -> send until EOF, in plain
+// async functions (no event loop, no Task). The backend
 // is whatever IOCP_BACKEND forces (the harness runs it with io_uring and with
 // epoll).
 // Usage: node iocp-echo.mjs (--port N | --unix PATH) | node iocp-echo.mjs --check
@@ -37,17 +38,6 @@ function load() {
   return { proactorPkg, backend };
 }
 
-/** A loop for the proactor's futures: the package's proactor loop, else a bare BaseEventLoop. */
-function makeLoop(proactorPkg, proactor) {
-  if (typeof proactorPkg.BaseProactorEventLoop === 'function') {
-    return new proactorPkg.BaseProactorEventLoop(proactor);
-  }
-  const { BaseEventLoop } = requireIocp('@iocp/futures');
-  const loop = new (class extends BaseEventLoop {})();
-  proactor.setLoop(loop);
-  return loop;
-}
-
 async function serve(proactor, conn) {
   const buf = Buffer.allocUnsafe(65536);
   try {
@@ -64,10 +54,11 @@ async function serve(proactor, conn) {
   }
 }
 
+// The raw proactor, as the issue asks: plain async functions awaiting its
+// futures, no event loop and no Task (futures settle on microtasks).
 async function main(proactorPkg) {
   const { IocpProactor, Socket } = proactorPkg;
   const proactor = new IocpProactor();
-  const loop = makeLoop(proactorPkg, proactor);
   const unixPath = opt('--unix');
   const listener = new Socket(unixPath ? 'unix' : 'inet');
   if (unixPath) {
@@ -79,17 +70,14 @@ async function main(proactorPkg) {
   }
   listener.listen(4096);
   const where = unixPath ?? listener.getsockname()[1];
-  const task = loop.createTask(async () => {
-    process.stdout.write(`LISTENING ${where}\n`);
-    for (;;) {
-      const [conn] = await proactor.accept(listener);
-      if (!unixPath) conn.setsockopt('TCP_NODELAY', 1);
-      serve(proactor, conn);
-    }
-  });
   process.stdin.on('end', () => process.exit(0));
   process.stdin.resume();
-  await loop.runUntilComplete(task);
+  process.stdout.write(`LISTENING ${where}\n`);
+  for (;;) {
+    const [conn] = await proactor.accept(listener);
+    if (!unixPath) conn.setsockopt('TCP_NODELAY', 1);
+    serve(proactor, conn);
+  }
 }
 
 const loaded = load();

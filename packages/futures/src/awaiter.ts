@@ -130,7 +130,36 @@ function runCallbacks(callbacks: CallbackEntry[], future: Future<any>): void {
   }
 }
 
-/** Runs the done callbacks of a loop-less future on the next microtask, in order, outside any Task. */
+// Loop-less futures that finish together (a batch of I/O completions) share
+// one microtask: a queue of [callbacks, future] pairs, drained in order.
+// Callbacks that finish more futures append to the queue being drained, so
+// the order stays the order in which the futures finished.
+let soonQueue: (CallbackEntry[] | Future<any>)[] = [];
+let soonScheduled = false;
+
+function drainSoonQueue(): void {
+  const queue = soonQueue;
+  let i = 0;
+  try {
+    for (; i < queue.length; i += 2) runCallbacks(queue[i] as CallbackEntry[], queue[i + 1] as Future<any>);
+  } finally {
+    // runCallbacks reports what callbacks throw; should anything still
+    // escape, the rest of the queue runs on the next microtask.
+    soonQueue = i + 2 < queue.length ? queue.slice(i + 2) : [];
+    soonScheduled = soonQueue.length > 0;
+    if (soonScheduled) void SETTLED.then(runSoonQueue);
+  }
+}
+
+function runSoonQueue(): void {
+  outsideTasks(drainSoonQueue);
+}
+
+/** Runs the done callbacks of a loop-less future on a microtask, in order, outside any Task. */
 export function runLooplessCallbacksSoon(callbacks: CallbackEntry[], future: Future<any>): void {
-  void SETTLED.then(() => outsideTasks(runCallbacks, callbacks, future));
+  soonQueue.push(callbacks, future);
+  if (!soonScheduled) {
+    soonScheduled = true;
+    void SETTLED.then(runSoonQueue);
+  }
 }

@@ -3,36 +3,21 @@
 // arrive in batches from Node's own event loop (no select() call), and each
 // resolves its future; cancelling a future cancels the OS operation.
 import { RuntimeError } from '@iocp/futures';
-import type { BaseEventLoop } from '@iocp/futures';
+import type { BaseEventLoop, FutureOptions } from '@iocp/futures';
 import { COMPLETION_WORDS, Core, native } from '@iocp/native';
 import type { NativeCore } from '@iocp/native';
 
 import { decodeAddress, encodeAddress, familyNumber } from './address';
 import type { SockAddr } from './address';
 import { OverlappedFuture } from './overlapped-future';
-import type { OperationCanceller } from './overlapped-future';
+import type { Finisher, OperationCanceller, TrackedConnection } from './overlapped-future';
 import { Socket } from './socket';
 import type { SocketOwner } from './socket';
 import { systemError } from './system-error';
 
-/** Turns a successful completion into the future's value. */
-type Finish = (result: number, aux: number, index: number, addrLen: number) => unknown;
-
 /** Anything with a native handle: a Socket, or a PipeHandle from @iocp/pipes. */
-export interface Connection {
-  fileno(): number;
+export interface Connection extends TrackedConnection {
   readonly _owners?: Set<SocketOwner>;
-}
-
-interface PendingOp {
-  fut: OverlappedFuture<unknown>;
-  finish: Finish;
-  handle: number;
-  syscall: string;
-  /** Reads: a broken pipe or a reset at EOF reads as an empty result. */
-  emptyOnBrokenPipe: boolean;
-  /** Set when the socket was closed under the operation. */
-  aborted: boolean;
 }
 
 const ERROR_BROKEN_PIPE = 109;
@@ -41,6 +26,8 @@ const CANCEL_CODES =
   process.platform === 'win32'
     ? new Set([995 /* ERROR_OPERATION_ABORTED */, 64 /* ERROR_NETNAME_DELETED */, 676 /* Wine: handles closed */])
     : new Set([125 /* ECANCELED */, 9 /* EBADF */, 4 /* EINTR */]);
+/** The native id's slot bits (src/common/op.h OpTable::kSlotBits). */
+const SLOT_MASK = (1 << 22) - 1;
 
 function checkConnection(conn: unknown, name = 'conn'): Connection {
   if (conn === null || typeof conn !== 'object' || typeof (conn as Connection).fileno !== 'function') {
@@ -66,11 +53,36 @@ function checkFlags(flags: unknown): number {
   return flags;
 }
 
+// The finishers: module functions (no closure per operation) that turn a
+// successful result into the future's value.
+const finishCount: Finisher = (_fut, n) => n;
+const finishRecv: Finisher = (fut, n) => {
+  const buf = fut._buf as Buffer;
+  return n === buf.length ? buf : buf.subarray(0, n);
+};
+const finishRecvfrom: Finisher = (fut, n, index, addrLen) => [
+  finishRecv(fut, n, index, addrLen),
+  (fut._canceller as IocpProactor)._address(index, addrLen),
+];
+const finishRecvfromInto: Finisher = (fut, n, index, addrLen) => [n, (fut._canceller as IocpProactor)._address(index, addrLen)];
+const finishConnect: Finisher = (fut) => fut._conn;
+const finishWait: Finisher = (_fut, r) => r === 1;
+const finishAccept: Finisher = (fut, newHandle, index, addrLen) => {
+  const listener = fut._conn as Socket;
+  const sock = new Socket(listener.family, listener.type, newHandle);
+  let peer = (fut._canceller as IocpProactor)._address(index, addrLen);
+  if (peer === null) peer = listener.family === 'unix' ? '' : sock.getpeername();
+  return [sock, peer];
+};
+
 export class IocpProactor implements OperationCanceller, SocketOwner {
   private readonly _core: NativeCore;
-  private readonly _ops = new Map<number, PendingOp>();
-  private readonly _byHandle = new Map<number, Set<number>>();
+  /** Pending operations by their native id's slot (ids reuse slots densely). */
+  private readonly _slots: (OverlappedFuture<unknown> | undefined)[] = [];
+  private _pending = 0;
   private _loop: BaseEventLoop | undefined;
+  /** The options every future of this proactor is made with (its loop). */
+  private _futureOpts: FutureOptions | undefined = undefined;
   private _closed = false;
   private _closing: Promise<void> | null = null;
   private _drained: (() => void) | null = null;
@@ -89,10 +101,11 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   /** Picks the loop the futures of this proactor belong to. */
   setLoop(loop: BaseEventLoop | undefined): void {
     this._loop = loop;
+    this._futureOpts = loop ? { loop } : undefined;
   }
 
   toString(): string {
-    return `<IocpProactor overlapped#=${this._ops.size} result#=0>`;
+    return `<IocpProactor overlapped#=${this._pending} result#=0>`;
   }
 
   private _checkClosed(): void {
@@ -112,62 +125,91 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     return handle;
   }
 
-  /** Starts an operation; `start` returns the native id or a negated error. */
-  private _submit<T>(what: string, handle: number, start: () => number, finish: Finish, emptyOnBrokenPipe = false, emptyValue?: T): OverlappedFuture<T> {
-    const fut = new OverlappedFuture<T>(this, what, this._loop);
-    const id = start();
+  /**
+   * Makes the future of an operation the native core started (id >= 0) or
+   * refused (a negated error, which fails the future at once).
+   */
+  private _track<T>(what: string, id: number, finish: Finisher, conn: Connection | null, buf: Uint8Array | null = null): OverlappedFuture<T> {
+    const fut = new OverlappedFuture<T>(this, what, this._futureOpts);
     if (id < 0) {
-      // Port of IocpProactor.recv: a broken pipe at start reads as EOF.
-      if (emptyOnBrokenPipe && (-id === ERROR_BROKEN_PIPE || -id === EPIPE)) {
-        fut.setResult(emptyValue as T);
-      } else {
-        fut.setException(systemError(id, what, { socket: true }));
-      }
+      fut.setException(systemError(id, what, { socket: true }));
       return fut;
     }
     fut._id = id;
-    this._ops.set(id, { fut: fut, finish, handle, syscall: what, emptyOnBrokenPipe, aborted: false });
-    let set = this._byHandle.get(handle);
-    if (set === undefined) this._byHandle.set(handle, (set = new Set()));
-    set.add(id);
+    fut._finish = finish;
+    fut._buf = buf;
+    this._slots[id & SLOT_MASK] = fut;
+    this._pending++;
+    if (conn !== null) {
+      fut._conn = conn;
+      const head = conn._opHead;
+      if (head) {
+        fut._nextOnConn = head;
+        head._prevOnConn = fut;
+      }
+      conn._opHead = fut;
+    }
     return fut;
+  }
+
+  /** _track for reads: a broken pipe, at the start or at the end, reads as EOF (port of IocpProactor.recv). */
+  private _trackRead<T>(what: string, id: number, finish: Finisher, conn: Connection, buf: Uint8Array, empty: T): OverlappedFuture<T> {
+    if (id < 0 && (-id === ERROR_BROKEN_PIPE || -id === EPIPE)) {
+      const fut = new OverlappedFuture<T>(this, what, this._futureOpts);
+      fut.setResult(empty);
+      return fut;
+    }
+    const fut = this._track<T>(what, id, finish, conn, buf);
+    fut._emptyOnBrokenPipe = true;
+    fut._empty = empty;
+    return fut;
+  }
+
+  /** Forgets a completed operation: its slot and its place on its connection. */
+  private _untrack(fut: OverlappedFuture<unknown>, id: number): void {
+    this._slots[id & SLOT_MASK] = undefined;
+    this._pending--;
+    fut._id = -1;
+    const conn = fut._conn;
+    if (conn !== null) {
+      const prev = fut._prevOnConn;
+      const next = fut._nextOnConn;
+      if (prev !== null) prev._nextOnConn = next;
+      else conn._opHead = next;
+      if (next !== null) next._prevOnConn = prev;
+      fut._prevOnConn = fut._nextOnConn = null;
+    }
   }
 
   // Port of IocpProactor._poll's completion handling, once per batch.
   private _onCompletions(count: number): void {
     const records = this._core.completions;
-    for (let i = 0; i < count; i++) {
-      const base = i * COMPLETION_WORDS;
+    const slots = this._slots;
+    for (let i = 0, base = 0; i < count; i++, base += COMPLETION_WORDS) {
       const id = records[base];
-      const op = this._ops.get(id);
-      if (op === undefined) continue;
-      this._ops.delete(id);
-      const set = this._byHandle.get(op.handle);
-      if (set !== undefined) {
-        set.delete(id);
-        if (set.size === 0) this._byHandle.delete(op.handle);
-      }
-      const fut = op.fut;
-      fut._id = -1;
+      const fut = slots[id & SLOT_MASK];
+      if (fut === undefined || fut._id !== id) continue;
+      this._untrack(fut, id);
       // A cancelled future absorbs its operation's late completion.
       if (fut.done()) continue;
       const result = records[base + 1];
       try {
         if (result >= 0) {
-          fut.setResult(op.finish(result, records[base + 2], i, records[base + 3]));
-        } else if (op.emptyOnBrokenPipe && (-result === ERROR_BROKEN_PIPE || -result === EPIPE)) {
-          fut.setResult(op.finish(0, 0, i, 0));
-        } else if (op.aborted && CANCEL_CODES.has(-result)) {
+          fut.setResult((fut._finish as Finisher)(fut, result, i, records[base + 3]));
+        } else if (fut._emptyOnBrokenPipe && (-result === ERROR_BROKEN_PIPE || -result === EPIPE)) {
+          fut.setResult(fut._empty);
+        } else if (fut._aborted && CANCEL_CODES.has(-result)) {
           // The handle was closed under the operation (CPython: 995 -> reset).
-          fut.setException(systemError(process.platform === 'win32' ? -64 : -104, op.syscall, { socket: true }));
+          fut.setException(systemError(process.platform === 'win32' ? -64 : -104, fut._what, { socket: true }));
         } else {
-          fut.setException(systemError(result, op.syscall, { socket: true }));
+          fut.setException(systemError(result, fut._what, { socket: true }));
         }
       } catch (err) {
         fut.setException(err as Error);
       }
+      fut._buf = null;
     }
-    if (this._ops.size === 0 && this._drained !== null) this._drained();
+    if (this._pending === 0 && this._drained !== null) this._drained();
   }
 
   /** OperationCanceller: asks the OS to cancel a pending operation. */
@@ -177,42 +219,36 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
 
   /** SocketOwner: cancels what is pending on a socket that is closing. */
   _socketClosing(sock: Socket): void {
-    this._handleClosing(sock.fileno());
+    this._connectionClosing(sock);
   }
 
-  /** Cancels the operations pending on a handle and forgets it. */
-  _handleClosing(handle: number): void {
-    const ids = this._byHandle.get(handle);
-    if (ids !== undefined) {
-      for (const id of ids) {
-        const op = this._ops.get(id);
-        if (op !== undefined) op.aborted = true;
-        this._core.cancel(id);
-      }
+  /** Cancels this proactor's operations pending on a connection that is closing, and forgets its handle. */
+  _connectionClosing(conn: Connection): void {
+    const ids: number[] = [];
+    for (let fut = conn._opHead ?? null; fut !== null; fut = fut._nextOnConn) {
+      if (fut._canceller !== this || fut._id < 0) continue;
+      fut._aborted = true;
+      ids.push(fut._id);
     }
-    if (!this._core.closed) this._core.detach(handle);
+    for (const id of ids) this._core.cancel(id);
+    if (!this._core.closed) this._core.detach(conn.fileno());
   }
 
   // Port of IocpProactor.recv.
   recv(conn: Connection, nbytes: number, flags = 0): OverlappedFuture<Buffer> {
     checkCount(nbytes, 'nbytes');
+    const handle = this._prepare(conn, flags);
     const buf = Buffer.allocUnsafe(nbytes);
-    return this._read('recv', conn, buf, flags, (n) => (n === nbytes ? buf : buf.subarray(0, n)), Buffer.alloc(0));
+    const id = conn instanceof Socket ? this._core.recv(handle, buf, flags) : this._core.read(handle, buf, -1);
+    return this._trackRead('recv', id, finishRecv, conn, buf, Buffer.alloc(0));
   }
 
   // Port of IocpProactor.recv_into.
   recvInto(conn: Connection, buf: Uint8Array, flags = 0): OverlappedFuture<number> {
     checkBytes(buf);
-    return this._read('recv_into', conn, buf, flags, (n) => n, 0);
-  }
-
-  /** recv on a socket, ReadFile/read on a pipe; a broken pipe reads as EOF. */
-  private _read<T>(what: string, conn: Connection, buf: Uint8Array, flags: number, finish: Finish, empty: T): OverlappedFuture<T> {
     const handle = this._prepare(conn, flags);
-    const isSocket = conn instanceof Socket;
-    return this._submit(what, handle,
-      () => (isSocket ? this._core.recv(handle, buf, flags) : this._core.read(handle, buf, -1)),
-      finish, true, empty);
+    const id = conn instanceof Socket ? this._core.recv(handle, buf, flags) : this._core.read(handle, buf, -1);
+    return this._trackRead('recv_into', id, finishCount, conn, buf, 0);
   }
 
   /** The checks every operation on a connection starts with; returns its handle. */
@@ -231,9 +267,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     checkFlags(flags);
     const handle = this._register(conn);
     const buf = Buffer.allocUnsafe(nbytes);
-    return this._submit<[Buffer, SockAddr | null]>('recvfrom', handle, () => this._core.recvFrom(handle, buf, flags),
-      (n, _aux, index, addrLen) => [n === nbytes ? buf : buf.subarray(0, n), this._address(index, addrLen)],
-      true, [Buffer.alloc(0), null]);
+    const id = this._core.recvFrom(handle, buf, flags);
+    return this._trackRead<[Buffer, SockAddr | null]>('recvfrom', id, finishRecvfrom, conn, buf, [Buffer.alloc(0), null]);
   }
 
   // Port of IocpProactor.recvfrom_into.
@@ -246,11 +281,12 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     checkFlags(flags);
     const handle = this._register(conn);
     const view = n === buf.length ? buf : buf.subarray(0, n);
-    return this._submit<[number, SockAddr | null]>('recvfrom_into', handle, () => this._core.recvFrom(handle, view, flags),
-      (got, _aux, index, addrLen) => [got, this._address(index, addrLen)], true, [0, null]);
+    const id = this._core.recvFrom(handle, view, flags);
+    return this._trackRead<[number, SockAddr | null]>('recvfrom_into', id, finishRecvfromInto, conn, view, [0, null]);
   }
 
-  private _address(index: number, addrLen: number): SockAddr | null {
+  /** @internal The peer address of completion record `index`. */
+  _address(index: number, addrLen: number): SockAddr | null {
     return addrLen > 0 ? decodeAddress(this._core.addresses, index * native.constants.ADDRESS_SIZE, addrLen) : null;
   }
 
@@ -258,10 +294,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   send(conn: Connection, buf: Uint8Array, flags = 0): OverlappedFuture<number> {
     checkBytes(buf);
     const handle = this._prepare(conn, flags);
-    const isSocket = conn instanceof Socket;
-    return this._submit('send', handle,
-      () => (isSocket ? this._core.send(handle, buf, flags) : this._core.write(handle, buf, -1)),
-      (n) => n);
+    const id = conn instanceof Socket ? this._core.send(handle, buf, flags) : this._core.write(handle, buf, -1);
+    return this._track('send', id, finishCount, conn);
   }
 
   // Port of IocpProactor.sendto.
@@ -272,9 +306,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     checkFlags(flags);
     const address = addr === undefined ? null : encodeAddress(conn.family, addr, 'addr');
     const handle = this._register(conn);
-    return this._submit('sendto', handle,
-      () => (address === null ? this._core.send(handle, buf, flags) : this._core.sendTo(handle, buf, flags, address)),
-      (n) => n);
+    const id = address === null ? this._core.send(handle, buf, flags) : this._core.sendTo(handle, buf, flags, address);
+    return this._track('sendto', id, finishCount, conn);
   }
 
   // Port of IocpProactor.accept: resolves to the new socket and the peer.
@@ -282,13 +315,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     this._checkClosed();
     checkConnection(listener, 'listener');
     const handle = this._register(listener);
-    return this._submit<[Socket, SockAddr]>('accept', handle, () => this._core.accept(handle, familyNumber(listener.family)),
-      (newHandle, _aux, index, addrLen) => {
-        const sock = new Socket(listener.family, listener.type, newHandle);
-        let peer = this._address(index, addrLen);
-        if (peer === null) peer = listener.family === 'unix' ? '' : sock.getpeername();
-        return [sock, peer];
-      });
+    const id = this._core.accept(handle, familyNumber(listener.family));
+    return this._track<[Socket, SockAddr]>('accept', id, finishAccept, listener);
   }
 
   // Port of IocpProactor.connect. A bad address is a TypeError at once
@@ -298,7 +326,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     checkConnection(conn);
     const address = encodeAddress(conn.family, addr, 'addr');
     const handle = this._register(conn);
-    return this._submit('connect', handle, () => this._core.connect(handle, address, familyNumber(conn.family)), () => conn);
+    const id = this._core.connect(handle, address, familyNumber(conn.family));
+    return this._track('connect', id, finishConnect, conn);
   }
 
   // Port of IocpProactor.sendfile: fd is a Node file descriptor.
@@ -311,7 +340,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     const handle = this._register(sock);
     const file = native.fdToHandle(fd);
     if (file < 0) throw systemError(file, 'sendfile');
-    return this._submit('sendfile', handle, () => this._core.sendFile(handle, file, offset, count), (n) => n);
+    const id = this._core.sendFile(handle, file, offset, count);
+    return this._track('sendfile', id, finishCount, sock);
   }
 
   /**
@@ -332,7 +362,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       if (Number.isNaN(timeoutMs) || timeoutMs < 0) throw new RangeError(`timeoutMs must be >= 0, got ${timeoutMs}`);
       ms = Number.isFinite(timeoutMs) ? Math.min(Math.ceil(timeoutMs), 0x7ffffffe) : -1;
     }
-    return this._submit('wait_for_handle', h, () => this._core.waitHandle(h, ms), (r) => r === 1);
+    return this._track('wait_for_handle', this._core.waitHandle(h, ms), finishWait, null);
   }
 
   /**
@@ -343,11 +373,11 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   close(): Promise<void> {
     if (this._closing !== null) return this._closing;
     this._closed = true;
-    for (const op of this._ops.values()) {
-      if (!op.fut.done()) op.fut.cancel();
+    for (const fut of this._slots) {
+      if (fut !== undefined && !fut.done()) fut.cancel();
     }
     const drained =
-      this._ops.size === 0
+      this._pending === 0
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
             const started = Date.now();

@@ -4,22 +4,55 @@
 // completion is absorbed by the proactor (its future is already done).
 // Unlike CPython, a wait needs no separate _WaitCancelFuture: the native core
 // unregisters the wait and delivers exactly one completion for it.
+//
+// The future also carries what the proactor needs to finish its operation
+// (IocpProactor keeps no per-operation record of its own): the finisher, the
+// buffer, and links in the list of operations pending on its connection.
 import { Future } from '@iocp/futures';
-import type { BaseEventLoop } from '@iocp/futures';
+import type { FutureOptions } from '@iocp/futures';
 
 /** What an OverlappedFuture needs from its proactor. */
 export interface OperationCanceller {
   _cancelOperation(id: number): void;
 }
 
+/** A connection as the proactor tracks it: its pending operations are listed on it. */
+export interface TrackedConnection {
+  fileno(): number;
+  /** @internal The first operation pending on this connection (any proactor). */
+  _opHead?: OverlappedFuture<unknown> | null;
+}
+
+/**
+ * Turns a successful completion into the future's value:
+ * (future, result, completion index, address length).
+ */
+export type Finisher = (fut: OverlappedFuture<any>, result: number, index: number, addrLen: number) => unknown;
+
 export class OverlappedFuture<T> extends Future<T> {
   /** The native operation id while it is pending, -1 after. */
   _id = -1;
-  private readonly _canceller: OperationCanceller;
-  private readonly _what: string;
+  /** @internal */ readonly _canceller: OperationCanceller;
+  /** @internal The syscall name, for errors and toString(). */
+  readonly _what: string;
+  /** @internal Makes the value from a successful result. */
+  _finish: Finisher | null = null;
+  /** @internal The connection the operation runs on (null: a raw handle). */
+  _conn: TrackedConnection | null = null;
+  /** @internal The buffer a read fills (kept alive with the operation). */
+  _buf: Uint8Array | null = null;
+  /** @internal Reads: a broken pipe reads as EOF, and this is the empty value. */
+  _empty: unknown = undefined;
+  /** @internal Reads only: see _empty. */
+  _emptyOnBrokenPipe = false;
+  /** @internal Set when the connection was closed under the operation. */
+  _aborted = false;
+  /** @internal Links in the connection's list of pending operations. */
+  _prevOnConn: OverlappedFuture<unknown> | null = null;
+  /** @internal */ _nextOnConn: OverlappedFuture<unknown> | null = null;
 
-  constructor(canceller: OperationCanceller, what: string, loop: BaseEventLoop | undefined) {
-    super(loop ? { loop } : undefined);
+  constructor(canceller: OperationCanceller, what: string, opts: FutureOptions | undefined) {
+    super(opts);
     this._canceller = canceller;
     this._what = what;
   }

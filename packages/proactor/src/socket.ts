@@ -6,6 +6,7 @@ import { native } from '@iocp/native';
 import { decodeAddress, encodeAddress, familyNumber, typeNumber } from './address';
 import type { SockAddr, SocketFamily, SocketType } from './address';
 import { check, systemError } from './system-error';
+import type { OverlappedFuture } from './overlapped-future';
 
 /** Something that runs operations on sockets and must hear of their close. */
 export interface SocketOwner {
@@ -48,6 +49,8 @@ export class Socket {
   private _handle: number;
   /** Owners (proactors) that ran operations on this socket. */
   readonly _owners = new Set<SocketOwner>();
+  /** @internal The first operation pending on this socket (see IocpProactor._track). */
+  _opHead: OverlappedFuture<unknown> | null = null;
 
   constructor(family: SocketFamily = 'inet', type: SocketType = 'stream', handle?: number) {
     if (!FAMILIES.includes(family)) throw new RangeError(`family must be 'inet', 'inet6' or 'unix', got ${String(family)}`);
