@@ -3,7 +3,7 @@
 // arrive in batches from Node's own event loop (no select() call), and each
 // resolves its future; cancelling a future cancels the OS operation.
 import { RuntimeError } from '@iocp/futures';
-import type { BaseEventLoop, FutureOptions } from '@iocp/futures';
+import type { BaseEventLoop, Future, FutureOptions } from '@iocp/futures';
 import { COMPLETION_WORDS, Core, native } from '@iocp/native';
 import type { NativeCore } from '@iocp/native';
 
@@ -11,6 +11,10 @@ import { decodeAddress, encodeAddress, familyNumber } from './address';
 import type { SockAddr } from './address';
 import { OverlappedFuture } from './overlapped-future';
 import type { Finisher, OperationCanceller, TrackedConnection } from './overlapped-future';
+import type { PipeHandle } from './pipe-handle';
+import { acceptPipe as acceptPipeOp, connectPipe as connectPipeOp } from './pipe-ops';
+import type { PipeOpsHost } from './pipe-ops';
+import { Event } from './event';
 import { Socket } from './socket';
 import type { SocketOwner } from './socket';
 import { systemError } from './system-error';
@@ -67,6 +71,20 @@ const finishRecvfrom: Finisher = (fut, n, index, addrLen) => [
 const finishRecvfromInto: Finisher = (fut, n, index, addrLen) => [n, (fut._canceller as IocpProactor)._address(index, addrLen)];
 const finishConnect: Finisher = (fut) => fut._conn;
 const finishWait: Finisher = (_fut, r) => r === 1;
+/** What a finisher returns when it started the operation again under the same future. */
+const RESTARTED = Symbol('restarted');
+// A satisfied wait resets an auto-reset event (WaitForSingleObject's rule,
+// which Windows applies itself). An eventfd is polled, not read, so on Linux
+// the waiter that reads the signal first wins; one that finds it taken
+// waits again for the time it has left.
+const finishWaitAutoReset: Finisher = (fut, r) => {
+  if (r !== 1) return false;
+  const wait = fut._autoReset as { handle: number; deadline: number };
+  const taken = native.eventReset(wait.handle);
+  if (taken < 0) throw systemError(taken, fut._what);
+  if (taken === 1) return true;
+  return (fut._canceller as IocpProactor)._restartWait(fut, wait);
+};
 const finishAccept: Finisher = (fut, newHandle, index, addrLen) => {
   const listener = fut._conn as Socket;
   const sock = new Socket(listener.family, listener.type, newHandle);
@@ -195,7 +213,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       const result = records[base + 1];
       try {
         if (result >= 0) {
-          fut.setResult((fut._finish as Finisher)(fut, result, i, records[base + 3]));
+          const value = (fut._finish as Finisher)(fut, result, i, records[base + 3]);
+          if (value !== RESTARTED) fut.setResult(value);
         } else if (fut._emptyOnBrokenPipe && (-result === ERROR_BROKEN_PIPE || -result === EPIPE)) {
           fut.setResult(fut._empty);
         } else if (fut._aborted && CANCEL_CODES.has(-result)) {
@@ -346,8 +365,10 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
 
   /**
    * Port of IocpProactor.wait_for_handle: resolves true when the handle is
-   * signalled, false when timeoutMs passes first. The signal is not consumed
-   * (except by Windows auto-reset events, whose satisfied wait resets them).
+   * signalled, false when timeoutMs passes first. The signal is not consumed,
+   * except that a satisfied wait on an auto-reset Event resets it and
+   * releases only one waiter, on every OS (Windows does it; on Linux the
+   * waiter that reads the eventfd first wins and the others wait on).
    */
   waitForHandle(handle: number | { handle: number }, timeoutMs?: number | null): OverlappedFuture<boolean> {
     this._checkClosed();
@@ -362,7 +383,27 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       if (Number.isNaN(timeoutMs) || timeoutMs < 0) throw new RangeError(`timeoutMs must be >= 0, got ${timeoutMs}`);
       ms = Number.isFinite(timeoutMs) ? Math.min(Math.ceil(timeoutMs), 0x7ffffffe) : -1;
     }
+    if (process.platform !== 'win32' && handle instanceof Event && !handle.manualReset) {
+      const fut = this._track<boolean>('wait_for_handle', this._core.waitHandle(h, ms), finishWaitAutoReset, null);
+      fut._autoReset = { handle: h, deadline: ms < 0 ? -1 : performance.now() + ms };
+      return fut;
+    }
     return this._track('wait_for_handle', this._core.waitHandle(h, ms), finishWait, null);
+  }
+
+  /** @internal Waits again on an auto-reset event another waiter took first; false once out of time. */
+  _restartWait(fut: OverlappedFuture<boolean>, wait: { handle: number; deadline: number }): boolean | typeof RESTARTED {
+    let ms = -1;
+    if (wait.deadline >= 0) {
+      ms = Math.ceil(wait.deadline - performance.now());
+      if (ms <= 0) return false;
+    }
+    const id = this._core.waitHandle(wait.handle, ms);
+    if (id < 0) throw systemError(id, fut._what);
+    fut._id = id;
+    this._slots[id & SLOT_MASK] = fut;
+    this._pending++;
+    return RESTARTED;
   }
 
   /**
@@ -402,6 +443,29 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  // Port of IocpProactor.accept_pipe (the logic is in pipe-ops.ts).
+  acceptPipe(pipe: PipeHandle): Future<PipeHandle> {
+    return acceptPipeOp(this._pipeOpsHost(), pipe);
+  }
+
+  // Port of IocpProactor.connect_pipe (the logic is in pipe-ops.ts).
+  connectPipe(address: string): Future<PipeHandle> {
+    return connectPipeOp(this._pipeOpsHost(), address);
+  }
+
+  /** The internal entry points the pipe operations use (pipe-ops.ts). */
+  private _pipeOpsHost(): PipeOpsHost {
+    return {
+      futureOptions: this._futureOpts,
+      canceller: this,
+      checkClosed: () => this._checkClosed(),
+      submit: <T>(what: string, conn: Connection, start: (core: NativeCore, handle: number) => number, finish: Finisher) => {
+        const handle = this._register(conn);
+        return this._track<T>(what, start(this._core, handle), finish, conn);
+      },
+    };
   }
 }
 

@@ -47,6 +47,8 @@ export class OverlappedFuture<T> extends Future<T> {
   _emptyOnBrokenPipe = false;
   /** @internal Set when the connection was closed under the operation. */
   _aborted = false;
+  /** @internal Auto-reset waits on Linux: the event and when the wait times out (performance.now() ms, -1: never). */
+  _autoReset: { handle: number; deadline: number } | null = null;
   /** @internal Links in the connection's list of pending operations. */
   _prevOnConn: OverlappedFuture<unknown> | null = null;
   /** @internal */ _nextOnConn: OverlappedFuture<unknown> | null = null;

@@ -227,6 +227,29 @@ describe('IocpProactor', () => {
       expect(await proactor.waitForHandle(event.handle, 10_000)).toBe(true);
     });
 
+    it('a satisfied wait resets an auto-reset event; of two waiters one wins', async () => {
+      const event = track(new Event({ manualReset: false }));
+      event.set();
+      expect(await proactor.waitForHandle(event, 10_000)).toBe(true);
+      expect(event.isSet()).toBe(false);
+      // Two waiters, one set(): the first wins, the other times out.
+      const first = proactor.waitForHandle(event, 300);
+      const second = proactor.waitForHandle(event, 300);
+      event.set();
+      const results = await Promise.all([first, second]);
+      expect(results.filter((r) => r).length).toBe(1);
+      expect(event.isSet()).toBe(false);
+      // A second set() releases a waiter that lost the race before.
+      const third = proactor.waitForHandle(event, 10_000);
+      const fourth = proactor.waitForHandle(event, 10_000);
+      event.set();
+      const winner = await Promise.race([third, fourth]);
+      expect(winner).toBe(true);
+      event.set();
+      expect(await Promise.all([third, fourth])).toEqual([true, true]);
+      expect(event.isSet()).toBe(false);
+    });
+
     it('cancelling a wait unregisters it; cancelling twice is harmless', async () => {
       const event = track(new Event());
       const fut = proactor.waitForHandle(event);

@@ -342,8 +342,10 @@ int EventReset(int64_t handle) {
   do {
     r = read(fd, &value, sizeof(value));
   } while (r < 0 && errno == EINTR);
-  if (r < 0 && errno != EAGAIN) return -errno;
-  return 0;
+  if (r < 0) return errno == EAGAIN ? 0 : -errno;
+  // 1: this call took the signal (an auto-reset wait uses that to know it
+  // won; see IocpProactor.waitForHandle).
+  return 1;
 }
 
 int CloseHandle(int64_t handle) { return CloseFd(handle); }

@@ -196,13 +196,20 @@ void UringBackend::Drain() {
       --inflight_;
       OnCqe(OpOf(user_data), user_data & kTagMask, batch[i].res);
     }
+    // A short batch emptied the CQ: one more GETEVENTS would most likely
+    // find nothing. What finishes later signals the eventfd again.
+    if (n < kReapBatch && backlog_.empty() && cancel_backlog_.empty()) break;
   }
   if (!cancelled_.empty()) {
     std::vector<Op*> done;
     done.swap(cancelled_);
     for (Op* op : done) Finish(op, StateOf(op)->results[0]);
   }
-  if (!shut_down_) sink_->Flush();
+  if (shut_down_) return;
+  sink_->Flush();
+  // Submit what JavaScript queued in reaction to this batch now, rather
+  // than in the next loop turn's prepare phase (same syscall, less latency).
+  if (!shut_down_) ring_.Enter(false);
 }
 
 void UringBackend::WaitForInflight() {
