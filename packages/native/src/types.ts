@@ -142,6 +142,7 @@ export interface NativeAddon {
   /** A waitable event: a Windows event object, a Linux eventfd. */
   eventCreate(manualReset: boolean, initialState: boolean): number;
   eventSet(handle: number): number;
+  /** Linux: 1 when the event was set (this call took the signal), 0 when not; Windows: 0. */
   eventReset(handle: number): number;
   /** 1 when set, 0 when not, or a negated error. */
   eventIsSet(handle: number): number;
@@ -149,4 +150,35 @@ export interface NativeAddon {
   closeHandle(handle: number): number;
   /** The OS handle behind a Node file descriptor (Windows: uv_get_osfhandle; Linux: the fd). */
   fdToHandle(fd: number): number;
+
+  /**
+   * A named-pipe server instance; `name` is `\\.\pipe\NAME` on Windows, an
+   * absolute socket path on Linux (a non-empty string without NUL, else
+   * RangeError). Windows: CreateNamedPipeW, message mode, overlapped,
+   * unlimited instances; `first` (default true) adds FILE_FLAG_FIRST_PIPE_INSTANCE (a live
+   * name fails with 5, ERROR_ACCESS_DENIED), `rejectRemote` (default true)
+   * PIPE_REJECT_REMOTE_CLIENTS, `bufsize` (default 8192) sizes both buffers.
+   * Linux: a listening socket published at the path; always exclusive (a
+   * live server there: -EACCES; a leftover socket file is replaced; anything
+   * else: -EEXIST); a folder named iocp-pipes-<euid> is made 0700 and must be
+   * private (-EPERM); `rejectRemote` and `bufsize` do not apply. It stays
+   * listening: each accept on it gives a new connection.
+   */
+  pipeInstance(name: string, first?: boolean, rejectRemote?: boolean, bufsize?: number): number;
+  /**
+   * A client end of a named pipe, connected now (no waiting). -ENOENT /
+   * -2 (ERROR_FILE_NOT_FOUND) when no server is there (on Linux also for a
+   * socket file nobody listens on), -EAGAIN / -231 (ERROR_PIPE_BUSY) when
+   * every instance is taken (Linux: the backlog is full): retry later.
+   */
+  pipeOpen(name: string): number;
+  /**
+   * windows_utils.pipe(): [read end, write end] (duplex: both ways). Windows:
+   * a one-instance named pipe under a unique name; Linux: socketpair
+   * (duplex) or pipe2. An end that is not overlapped is synchronous
+   * (Windows) or blocking (Linux): for a child process, not for a Core.
+   */
+  pipePair(duplex?: boolean, overlappedRead?: boolean, overlappedWrite?: boolean, bufsize?: number): [number, number] | number;
+  /** After closing a server instance: Linux removes the socket file when nobody listens there; Windows does nothing. */
+  pipeRelease(name: string): number;
 }

@@ -1,4 +1,5 @@
-// @iocp/proactor: sockets, events and IocpProactor on the @iocp completion core.
+// @iocp/proactor: sockets, events, pipe handles and IocpProactor on the @iocp
+// completion core.
 export { IocpProactor } from './iocp-proactor';
 export type { Connection } from './iocp-proactor';
 export { OverlappedFuture } from './overlapped-future';
@@ -8,3 +9,8 @@ export { Event } from './event';
 export type { EventOptions } from './event';
 export { decodeAddress, encodeAddress } from './address';
 export type { SockAddr, SocketFamily, SocketType } from './address';
+export { PipeHandle, pipe } from './pipe-handle';
+export type { PipeOptions } from './pipe-handle';
+export { createPipeInstance } from './pipe-instance';
+export type { PipeInstanceOptions } from './pipe-instance';
+export { PIPE_PREFIX, pipeFolder, pipePath } from './pipe-address';

@@ -83,7 +83,7 @@ const finishWaitAutoReset: Finisher = (fut, r) => {
   const taken = native.eventReset(wait.handle);
   if (taken < 0) throw systemError(taken, fut._what);
   if (taken === 1) return true;
-  return (fut._canceller as IocpProactor)._restartWait(fut, wait);
+  return (fut._canceller as IocpProactor)._restartWait(fut as OverlappedFuture<boolean>, wait);
 };
 const finishAccept: Finisher = (fut, newHandle, index, addrLen) => {
   const listener = fut._conn as Socket;
@@ -208,9 +208,13 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       const fut = slots[id & SLOT_MASK];
       if (fut === undefined || fut._id !== id) continue;
       this._untrack(fut, id);
-      // A cancelled future absorbs its operation's late completion.
-      if (fut.done()) continue;
       const result = records[base + 1];
+      // A cancelled future absorbs its operation's late completion; a
+      // socket accepted anyway is closed, as nobody will receive it.
+      if (fut.done()) {
+        if (result >= 0 && fut._resultIsHandle) native.closeSocket(result);
+        continue;
+      }
       try {
         if (result >= 0) {
           const value = (fut._finish as Finisher)(fut, result, i, records[base + 3]);
@@ -335,7 +339,9 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     checkConnection(listener, 'listener');
     const handle = this._register(listener);
     const id = this._core.accept(handle, familyNumber(listener.family));
-    return this._track<[Socket, SockAddr]>('accept', id, finishAccept, listener);
+    const fut = this._track<[Socket, SockAddr]>('accept', id, finishAccept, listener);
+    fut._resultIsHandle = true;
+    return fut;
   }
 
   // Port of IocpProactor.connect. A bad address is a TypeError at once

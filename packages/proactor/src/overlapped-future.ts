@@ -45,6 +45,8 @@ export class OverlappedFuture<T> extends Future<T> {
   _empty: unknown = undefined;
   /** @internal Reads only: see _empty. */
   _emptyOnBrokenPipe = false;
+  /** @internal The result is a new handle (accept): closed if the future was cancelled meanwhile. */
+  _resultIsHandle = false;
   /** @internal Set when the connection was closed under the operation. */
   _aborted = false;
   /** @internal Auto-reset waits on Linux: the event and when the wait times out (performance.now() ms, -1: never). */

@@ -6,12 +6,14 @@ import { native } from '@iocp/native';
 import { decodeAddress, encodeAddress, familyNumber, typeNumber } from './address';
 import type { SockAddr, SocketFamily, SocketType } from './address';
 import { check, systemError } from './system-error';
-import type { OverlappedFuture } from './overlapped-future';
+import type { OverlappedFuture, TrackedConnection } from './overlapped-future';
 
-/** Something that runs operations on sockets and must hear of their close. */
+/** Something that runs operations on sockets or pipes and must hear of their close. */
 export interface SocketOwner {
-  /** Called before the handle is closed: cancel and forget its operations. */
+  /** Called before the socket is closed: cancel and forget its operations. */
   _socketClosing(sock: Socket): void;
+  /** Called before another kind of connection (a PipeHandle) is closed: the same. */
+  _connectionClosing(conn: TrackedConnection): void;
 }
 
 const FAMILIES: readonly SocketFamily[] = ['inet', 'inet6', 'unix'];

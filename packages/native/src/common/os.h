@@ -54,11 +54,38 @@ int DecodeAddress(const uint8_t* in, size_t len, Address* out);
 
 int64_t EventCreate(bool manual_reset, bool initial_state);
 int EventSet(int64_t handle);
+// Linux: 1 when the event was set (this call reset it), 0 when it was not.
+// Windows: 0.
 int EventReset(int64_t handle);
 // 1 when set, 0 when not.
 int EventIsSet(int64_t handle);
 int CloseHandle(int64_t handle);
 int64_t FdToHandle(int fd);
+
+// Pipes (src/win/os_pipe.cc, src/linux/os_pipe.cc). `name` is a pipe name
+// (\\.\pipe\NAME) on Windows and the absolute path of a Unix socket on
+// Linux; the caller has checked it is not empty and holds no NUL byte.
+//
+// A server instance. Windows: CreateNamedPipeW in message mode, overlapped,
+// unlimited instances (CPython's PipeServer._server_pipe_handle); `first`
+// adds FILE_FLAG_FIRST_PIPE_INSTANCE, `reject_remote`
+// PIPE_REJECT_REMOTE_CLIENTS. Linux: a listening socket published at the
+// path, exclusive whatever `first` says (one path, one listener): a live
+// server there is -EACCES, a leftover socket file is replaced; bufsize and
+// reject_remote do not apply. See os_pipe.cc for the squatting rules.
+int64_t PipeInstance(const std::string& name, bool first, bool reject_remote, uint32_t bufsize);
+// A client end, connected at once or not at all (no waiting): -ENOENT /
+// -ERROR_FILE_NOT_FOUND when no server is there, -EAGAIN / -ERROR_PIPE_BUSY
+// when every instance is taken (Linux: the backlog is full).
+int64_t PipeOpen(const std::string& name);
+// windows_utils.pipe(): out[0] is the read end (the server end when
+// duplex), out[1] the write end. An end that is not overlapped is a
+// synchronous handle (Windows) or a blocking fd (Linux), for a child process.
+int PipePair(bool duplex, bool overlapped_read, bool overlapped_write, uint32_t bufsize,
+             int64_t out[2]);
+// Call after closing a server instance. Linux: removes the socket file at
+// `name` when no server listens there any more. Windows: nothing to do.
+int PipeRelease(const std::string& name);
 
 }  // namespace iocp::os
 

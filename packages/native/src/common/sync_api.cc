@@ -1,6 +1,6 @@
-// The synchronous half of the addon: sockets, addresses, events and errors,
-// exposed from the per-OS primitives of src/common/os.h. Return conventions
-// are in src/types.ts (>= 0 success, negated system error otherwise).
+// The synchronous half of the addon: sockets, addresses, events, pipes and
+// errors, exposed from the per-OS primitives of src/common/os.h. Return
+// conventions are in src/types.ts (>= 0 success, negated system error otherwise).
 #include "common/sync_api.h"
 
 #include <string>
@@ -154,6 +154,53 @@ Napi::Value FdToHandleFn(const Napi::CallbackInfo& info) {
   return Result(info.Env(), os::FdToHandle(fd));
 }
 
+// A pipe name: a non-empty string without NUL bytes (a NUL would cut the
+// name short at the OS call). Its form is the OS's to judge.
+std::string PipeName(const Napi::CallbackInfo& info, size_t i) {
+  std::string name = args::String(info, i, "name");
+  if (name.empty()) throw Napi::RangeError::New(info.Env(), "name must not be empty");
+  if (name.find('\0') != std::string::npos) {
+    throw Napi::RangeError::New(info.Env(), "name must not contain a NUL character");
+  }
+  return name;
+}
+
+uint32_t PipeBufsize(const Napi::CallbackInfo& info, size_t i) {
+  return static_cast<uint32_t>(args::Integer(info, i, "bufsize", 0, kMaxInt, true, 8192));
+}
+
+// pipeInstance(name, first = true, rejectRemote = true, bufsize = 8192)
+Napi::Value PipeInstanceFn(const Napi::CallbackInfo& info) {
+  std::string name = PipeName(info, 0);
+  bool first = args::Boolean(info, 1, "first", true);
+  bool reject_remote = args::Boolean(info, 2, "rejectRemote", true);
+  uint32_t bufsize = PipeBufsize(info, 3);
+  return Result(info.Env(), os::PipeInstance(name, first, reject_remote, bufsize));
+}
+
+Napi::Value PipeOpenFn(const Napi::CallbackInfo& info) {
+  return Result(info.Env(), os::PipeOpen(PipeName(info, 0)));
+}
+
+// pipePair(duplex = false, overlappedRead = true, overlappedWrite = true, bufsize = 8192)
+Napi::Value PipePairFn(const Napi::CallbackInfo& info) {
+  bool duplex = args::Boolean(info, 0, "duplex", false);
+  bool overlapped_read = args::Boolean(info, 1, "overlappedRead", true);
+  bool overlapped_write = args::Boolean(info, 2, "overlappedWrite", true);
+  uint32_t bufsize = PipeBufsize(info, 3);
+  int64_t pair[2] = {-1, -1};
+  int r = os::PipePair(duplex, overlapped_read, overlapped_write, bufsize, pair);
+  if (r < 0) return Result(info.Env(), r);
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Result(info.Env(), pair[0]));
+  out.Set(1u, Result(info.Env(), pair[1]));
+  return out;
+}
+
+Napi::Value PipeReleaseFn(const Napi::CallbackInfo& info) {
+  return Result(info.Env(), os::PipeRelease(PipeName(info, 0)));
+}
+
 Napi::Object ConstantsObject(Napi::Env env) {
   const os::Constants& c = os::GetConstants();
   Napi::Object o = Napi::Object::New(env);
@@ -202,6 +249,10 @@ void RegisterSyncApi(Napi::Env env, Napi::Object exports) {
   fn("eventIsSet", HandleFn<os::EventIsSet>);
   fn("closeHandle", HandleFn<os::CloseHandle>);
   fn("fdToHandle", FdToHandleFn);
+  fn("pipeInstance", PipeInstanceFn);
+  fn("pipeOpen", PipeOpenFn);
+  fn("pipePair", PipePairFn);
+  fn("pipeRelease", PipeReleaseFn);
 }
 
 }  // namespace iocp

@@ -1,0 +1,121 @@
+// The pipe primitives of src/common/os.h on Windows: named-pipe server
+// instances and client ends (ports of CPython's windows_events.py
+// PipeServer._server_pipe_handle and _overlapped.ConnectPipe) and
+// windows_utils.pipe(). Every function returns >= 0 or -GetLastError() and
+// should be called from the JavaScript thread.
+#include <windows.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "common/os.h"
+#include "win/handle.h"
+
+namespace iocp::os {
+
+namespace {
+
+using win::OwnedHandle;
+
+int LastError() { return -static_cast<int>(GetLastError()); }
+
+int64_t HandleValue(HANDLE h) { return static_cast<int64_t>(reinterpret_cast<intptr_t>(h)); }
+
+// UTF-8 to UTF-16; false (with the last error set) when the text is not
+// valid UTF-8.
+bool Wide(const std::string& text, std::wstring* out) {
+  if (text.empty()) {
+    SetLastError(ERROR_INVALID_NAME);
+    return false;
+  }
+  int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text.data(),
+                              static_cast<int>(text.size()), nullptr, 0);
+  if (n <= 0) return false;
+  out->assign(static_cast<size_t>(n), L'\0');
+  return MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, text.data(),
+                             static_cast<int>(text.size()), out->data(), n) == n;
+}
+
+// A name no other pipe has: \\.\pipe\iocp-pipe-<pid>-<counter>-<clock>, like
+// windows_utils.pipe()'s python-pipe-<pid>-<counter>-<random>. The counter is
+// process-wide on purpose: worker threads share the pid, and each loads its
+// own copy of the addon's per-environment state.
+std::wstring UniquePipeName() {
+  static std::atomic<uint32_t> counter{0};
+  LARGE_INTEGER now{};
+  QueryPerformanceCounter(&now);
+  return L"\\\\.\\pipe\\iocp-pipe-" + std::to_wstring(GetCurrentProcessId()) + L"-" +
+         std::to_wstring(counter.fetch_add(1)) + L"-" +
+         std::to_wstring(static_cast<uint64_t>(now.QuadPart));
+}
+
+}  // namespace
+
+int64_t PipeInstance(const std::string& name, bool first, bool reject_remote, uint32_t bufsize) {
+  std::wstring wname;
+  if (!Wide(name, &wname)) return LastError();
+  DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED;
+  if (first) open_mode |= FILE_FLAG_FIRST_PIPE_INSTANCE;
+  DWORD pipe_mode = PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE | PIPE_WAIT;
+  if (reject_remote) pipe_mode |= PIPE_REJECT_REMOTE_CLIENTS;
+  HANDLE h = CreateNamedPipeW(wname.c_str(), open_mode, pipe_mode, PIPE_UNLIMITED_INSTANCES,
+                              bufsize, bufsize, NMPWAIT_WAIT_FOREVER, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return LastError();
+  return HandleValue(h);
+}
+
+// Port of _overlapped.ConnectPipe: opening a client end never waits, so a
+// pipe whose instances are all taken fails with ERROR_PIPE_BUSY and the
+// caller retries later (IocpProactor.connect_pipe).
+int64_t PipeOpen(const std::string& name) {
+  std::wstring wname;
+  if (!Wide(name, &wname)) return LastError();
+  HANDLE h = CreateFileW(wname.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
+                         FILE_FLAG_OVERLAPPED, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return LastError();
+  return HandleValue(h);
+}
+
+// Port of windows_utils.pipe: a one-instance pipe under a unique name (the
+// first instance, so a squatter who took the name makes it fail rather than
+// listen in), opened by its only client, then the server end connected.
+int PipePair(bool duplex, bool overlapped_read, bool overlapped_write, uint32_t bufsize,
+             int64_t out[2]) {
+  std::wstring name = UniquePipeName();
+  DWORD open_mode =
+      (duplex ? PIPE_ACCESS_DUPLEX : PIPE_ACCESS_INBOUND) | FILE_FLAG_FIRST_PIPE_INSTANCE;
+  if (overlapped_read) open_mode |= FILE_FLAG_OVERLAPPED;
+  DWORD access = duplex ? (GENERIC_READ | GENERIC_WRITE) : GENERIC_WRITE;
+  DWORD out_size = duplex ? bufsize : 0;
+  OwnedHandle server(CreateNamedPipeW(name.c_str(), open_mode, PIPE_WAIT, 1, out_size, bufsize,
+                                      NMPWAIT_WAIT_FOREVER, nullptr));
+  if (!server.valid()) return LastError();
+  OwnedHandle client(CreateFileW(name.c_str(), access, 0, nullptr, OPEN_EXISTING,
+                                 overlapped_write ? FILE_FLAG_OVERLAPPED : 0, nullptr));
+  if (!client.valid()) return LastError();
+  // The client is connected already, so this ends at once with
+  // ERROR_PIPE_CONNECTED; the event is there because an overlapped handle
+  // needs an OVERLAPPED to wait on, should it pend anyway.
+  OwnedHandle event(CreateEventW(nullptr, TRUE, FALSE, nullptr));
+  if (!event.valid()) return LastError();
+  OVERLAPPED ov{};
+  ov.hEvent = event.get();
+  if (!ConnectNamedPipe(server.get(), &ov)) {
+    DWORD err = GetLastError();
+    if (err == ERROR_IO_PENDING) {
+      DWORD transferred = 0;
+      if (!GetOverlappedResult(server.get(), &ov, &transferred, TRUE)) return LastError();
+    } else if (err != ERROR_PIPE_CONNECTED) {
+      return -static_cast<int>(err);
+    }
+  }
+  out[0] = HandleValue(server.release());
+  out[1] = HandleValue(client.release());
+  return 0;
+}
+
+// A pipe name disappears with its last handle: nothing to remove.
+int PipeRelease(const std::string& /*name*/) { return 0; }
+
+}  // namespace iocp::os
