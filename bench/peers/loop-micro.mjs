@@ -7,6 +7,13 @@
 //   iocp-future-bare  the same outside any Task (no Task is ever made in the
 //                  process, so Node's promise hooks stay off)
 //   promise        create, resolve and await a plain Promise, per second
+//   promise-task   the same inside a Task (loop.runUntilComplete(loop.createTask(...))),
+//                  where AsyncLocalStorage has Node's promise hooks on: the fair
+//                  baseline for iocp-future
+//   thenable       the same with the smallest PromiseLike that honours
+//                  Promises/A+, `then(a, b) { return Promise.resolve(this.v).then(a, b) }`:
+//                  `await thenable` costs one more job than `await promise` on V8,
+//                  so this is the floor for any PromiseLike class
 // Callback cases keep 1000 self-rescheduling callbacks in flight; Future and
 // Promise cases run one sequential await chain.
 // Usage: node loop-micro.mjs --case NAME [--check]
@@ -114,14 +121,30 @@ function promiseOf(i) {
   return p;
 }
 
+/** The minimal Promises/A+ thenable: resolves to `v`, handlers never run synchronously. */
+class MinimalThenable {
+  constructor(v) {
+    this.v = v;
+  }
+
+  then(a, b) {
+    return Promise.resolve(this.v).then(a, b);
+  }
+}
+
+const thenableOf = (i) => new MinimalThenable(i);
+
 /** Returns { round(seconds) } or { reason }. */
 function setUp() {
   if (which === 'setimmediate') return { round: (s) => callbackRound(setImmediate, s) };
   if (which === 'promise') return { round: (s) => awaitRound(promiseOf, s) };
-  if (!['iocp-callsoon', 'iocp-future', 'iocp-future-bare'].includes(which))
+  if (which === 'thenable') return { round: (s) => awaitRound(thenableOf, s) };
+  if (!['iocp-callsoon', 'iocp-future', 'iocp-future-bare', 'promise-task'].includes(which))
     return { reason: `unknown case ${which}` };
   const { loop, reason } = makeLoop();
   if (reason) return { reason };
+  if (which === 'promise-task')
+    return { round: (s) => inLoop(loop, () => awaitRound(promiseOf, s)), loop };
   if (which === 'iocp-callsoon') {
     const schedule = (cb) => loop.callSoon(cb);
     return { round: (s) => inLoop(loop, () => callbackRound(schedule, s)), loop };

@@ -41,8 +41,12 @@ export type CallbackEntry = DoneCallback<any> | Awaiter;
 
 // new Promise(takeResolvers) hands over the resolving functions without a
 // closure per call: the executor runs synchronously, inside the constructor.
-let takenResolve: (value: unknown) => void = () => undefined;
-let takenReject: (reason: unknown) => void = () => undefined;
+// addAwaiter() puts NOOP back at once: a module variable left holding the
+// last ones would keep that promise, the code awaiting it and its Task
+// alive (a Task nothing can resume must be collectable, see task-registry.ts).
+const NOOP = (): undefined => undefined;
+let takenResolve: (value: unknown) => void = NOOP;
+let takenReject: (reason: unknown) => void = NOOP;
 function takeResolvers(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
   takenResolve = resolve;
   takenReject = reject;
@@ -59,6 +63,7 @@ export function addAwaiter<R>(
   (future._callbacks ??= []).push(
     new Awaiter(onfulfilled, onrejected, takenResolve, takenReject, task),
   );
+  takenResolve = takenReject = NOOP;
   return promise;
 }
 

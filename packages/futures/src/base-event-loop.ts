@@ -33,7 +33,7 @@ import { RuntimeError } from './errors';
 import { dispatchException, logExceptionContext } from './exception-context';
 import type { ExceptionContext, ExceptionHandler } from './exception-context';
 import { formatValue } from './format';
-import { Future } from './future';
+import { Future, isFuture } from './future';
 import { Handle, TimerHandle } from './handle';
 import type { Callback } from './handle';
 import { logger } from './logger';
@@ -41,7 +41,7 @@ import { getRunningLoopOrNull, setRunningLoop } from './running-loop';
 import { runUntilComplete } from './run-until-complete';
 import type { Awaitable } from './run-until-complete';
 import { Task } from './task';
-import type { TaskFunction } from './task';
+import type { CreateTaskOptions, TaskFactory, TaskFunction } from './task';
 import { outsideTasks } from './task-context';
 import { TimerHeap } from './timer-heap';
 import { checkDelay } from './timers';
@@ -64,6 +64,7 @@ export abstract class BaseEventLoop {
   private _iterating = false;
   private _debug = false;
   private _exceptionHandler: ExceptionHandler | null = null;
+  private _taskFactory: TaskFactory | null = null;
   private _immediate: NodeJS.Immediate | null = null;
   private _timer: NodeJS.Timeout | null = null;
   private _timerDeadline = NaN;
@@ -123,12 +124,38 @@ export abstract class BaseEventLoop {
     return new Future<T>({ loop: this });
   }
 
-  // Port of base_events.py BaseEventLoop.create_task.
-  /** Runs `fn(signal)` as a Task of this loop (it starts in the next iteration). */
-  createTask<T>(fn: TaskFunction<T>, opts: { name?: string } = {}): Task<T> {
+  // Port of base_events.py BaseEventLoop.create_task (3.13: the options
+  // go to the task factory as they are; it names the task itself).
+  /**
+   * Runs `fn(signal)` as a Task of this loop (it starts in the next
+   * iteration); with a task factory set, returns `factory(this, fn, opts)`.
+   */
+  createTask<T>(fn: TaskFunction<T>, opts: CreateTaskOptions = {}): Task<T> {
     if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
     this._checkClosed();
-    return new Task(fn, { loop: this, name: opts.name });
+    const factory = this._taskFactory;
+    if (factory === null) return new Task(fn, { loop: this, name: opts.name });
+    const task = factory(this, fn, opts);
+    // asyncio does not check; a clear error here beats a confusing one later.
+    if (!isFuture(task)) {
+      throw new TypeError(`the task factory must return a Task, got ${formatValue(task)}`);
+    }
+    return task;
+  }
+
+  // Port of base_events.py BaseEventLoop.set_task_factory.
+  /** Sets the factory createTask() uses (null: the default, `new Task`). */
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null && factory !== undefined && typeof factory !== 'function') {
+      throw new TypeError(`task factory must be a function or null, got ${formatValue(factory)}`);
+    }
+    this._taskFactory = factory ?? null;
+  }
+
+  // Port of base_events.py BaseEventLoop.get_task_factory.
+  /** The task factory, or null when the default one is in use. */
+  getTaskFactory(): TaskFactory | null {
+    return this._taskFactory;
   }
 
   // Port of base_events.py BaseEventLoop.run_forever. Resolves when stop()

@@ -10,6 +10,7 @@ import { CancelledError } from './errors';
 import { Future, isFuture, isLoopLike } from './future';
 import { isThenable } from './handle';
 import { logExceptionContext } from './exception-context';
+import { getRunningLoopOrNull } from './running-loop';
 import { Task } from './task';
 import type { TaskFunction } from './task';
 import type { BaseEventLoop } from './base-event-loop';
@@ -25,8 +26,9 @@ function checkLoop(loop: unknown): BaseEventLoop | null | undefined {
 // Port of tasks.py _ensure_future.
 /**
  * `aw` as a Future: a Future is returned as is (RangeError if it belongs to
- * a loop other than `loop`); a function is run as a Task; a promise is
- * wrapped with wrapFuture().
+ * a loop other than `loop`); a function is run as a Task (by
+ * `loop.createTask`, so a task factory applies; loop-less with no loop); a
+ * promise is wrapped with wrapFuture().
  */
 export function ensureFuture<T>(aw: Awaitable<T>, loop?: BaseEventLoop | null): Future<T> {
   const wanted = checkLoop(loop);
@@ -39,7 +41,12 @@ export function ensureFuture<T>(aw: Awaitable<T>, loop?: BaseEventLoop | null): 
     }
     return aw;
   }
-  if (typeof aw === 'function') return new Task(aw, { loop: wanted });
+  if (typeof aw === 'function') {
+    // asyncio: loop.create_task(coro), so the loop's task factory applies.
+    const taskLoop = wanted === undefined ? getRunningLoopOrNull() : wanted;
+    if (taskLoop !== null) return taskLoop.createTask(aw);
+    return new Task(aw, { loop: null });
+  }
   if (isThenable(aw)) return wrapFuture(aw, wanted);
   throw new TypeError('aw must be a Future, a promise or a function returning a promise');
 }

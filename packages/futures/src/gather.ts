@@ -9,6 +9,7 @@ import type { Awaitable } from './ensure-future';
 import { Future, isFuture } from './future';
 import { isThenable } from './handle';
 import { getRunningLoopOrNull } from './running-loop';
+import { Task } from './task';
 import type { TaskFunction } from './task';
 import type { BaseEventLoop } from './base-event-loop';
 
@@ -136,6 +137,9 @@ function gatherAll(aws: Awaitable<unknown>[], returnExceptions: boolean): Gather
     if (fut === undefined) {
       fut = ensureFuture(arg, loop);
       loop ??= fut.getLoop() ?? undefined;
+      // A task made here for a task function is reachable only through
+      // gather: its destruction while pending is not reported.
+      if (fut !== arg && fut instanceof Task) fut._logDestroyPending = false;
       byArg.set(arg, fut);
       fut.addDoneCallback(childDone);
     }

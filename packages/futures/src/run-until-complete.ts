@@ -5,6 +5,7 @@ import { ensureFuture } from './ensure-future';
 import type { Awaitable } from './ensure-future';
 import { isFuture } from './future';
 import type { Future } from './future';
+import { Task } from './task';
 import type { BaseEventLoop } from './base-event-loop';
 
 export type { Awaitable };
@@ -19,6 +20,10 @@ export function runUntilComplete<T>(loop: BaseEventLoop, aw: Awaitable<T>): Prom
   if (refusal !== null) return Promise.reject(refusal);
   const newTask = !isFuture(aw);
   const future = ensureFuture(aw, loop);
+  // Nobody else holds a task made here, and a run that ends before it does
+  // already fails ('Event loop stopped before Future completed.'): no
+  // "Task was destroyed but it is pending!" report for it.
+  if (newTask && future instanceof Task) future._logDestroyPending = false;
   return runUntilDone(loop, future, newTask);
 }
 

@@ -22,13 +22,15 @@ import { CancelledError, RuntimeError } from './errors';
 import { Future, isLoopLike } from './future';
 import { formatValue } from './format';
 import { getRunningLoopOrNull } from './running-loop';
-import { currentTaskOrUndefined, idleTaskStorage, runInTask } from './task-context';
+import { currentTaskOrUndefined, runInTask } from './task-context';
+import { finishTask, pendingTasksOf, registerTask, unlistTask } from './task-registry';
+import type { TaskRecord } from './task-registry';
 import type { BaseEventLoop } from './base-event-loop';
 
 /** What a Task runs: an async function given the task's AbortSignal. */
 export type TaskFunction<T> = (signal: AbortSignal) => T | PromiseLike<T>;
 
-/** Options of `new Task()` and `loop.createTask()`. */
+/** Options of `new Task()`. */
 export interface TaskOptions {
   /** The task's name (default `Task-N`). */
   name?: string;
@@ -36,10 +38,24 @@ export interface TaskOptions {
   loop?: BaseEventLoop | null;
 }
 
-let taskCounter = 0;
+/** Options of `loop.createTask()` and `createTask()`; a task factory gets them as they are. */
+export interface CreateTaskOptions {
+  /** The task's name (default `Task-N`). */
+  name?: string;
+}
 
-/** Every task not yet done (asyncio's _all_tasks, with strong references). */
-const pendingTasks = new Set<Task<unknown>>();
+/**
+ * Makes the Task for `loop.createTask(fn, opts)` once set with
+ * `loop.setTaskFactory()` (asyncio's task factory). It should return a
+ * Task of `loop`, e.g. `new MyTask(fn, { ...opts, loop })`.
+ */
+export type TaskFactory = <T>(
+  loop: BaseEventLoop,
+  fn: TaskFunction<T>,
+  opts: CreateTaskOptions,
+) => Task<T>;
+
+let taskCounter = 0;
 
 function isCancellation(error: unknown, signal: AbortSignal | undefined): boolean {
   if (error instanceof CancelledError) return true;
@@ -58,6 +74,8 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal The Futures the function is awaiting right now. */
   _waitingOn: Set<Future<unknown>> | null = null;
   /** @internal */ _controller: AbortController | null = null;
+  /** @internal Its entry in the registry of pending tasks; null once done (see task-registry.ts). */
+  _record: TaskRecord | null = null;
 
   constructor(fn: TaskFunction<T>, opts: TaskOptions = {}) {
     if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
@@ -72,9 +90,17 @@ export class Task<T = unknown> extends Future<T> {
     this._fn = fn;
     this._name = opts.name ?? `Task-${++taskCounter}`;
     // Port of tasks.py Task.__init__: the first step is scheduled, not run.
-    if (this._loop !== null) this._loop.callSoon(startTask, this);
-    else queueMicrotask(() => startTask(this));
-    pendingTasks.add(this);
+    // Registered first: a task whose scheduling fails (a closed loop) is
+    // not listed, but is reported when collected, as in asyncio.
+    const record = registerTask(this);
+    try {
+      if (this._loop !== null) this._loop.callSoon(startTask, this);
+      else queueMicrotask(() => startTask(this));
+    } catch (error) {
+      unlistTask(record);
+      throw error;
+    }
+    this._record = record;
   }
 
   // Port of base_tasks._task_repr_info.
@@ -97,6 +123,20 @@ export class Task<T = unknown> extends Future<T> {
   /** Renames the task (the value is converted to a string). */
   setName(value: unknown): void {
     this._name = String(value);
+    if (this._record !== null) this._record.name = this._name;
+  }
+
+  /**
+   * @internal asyncio's _log_destroy_pending: whether the task is reported
+   * if it is collected while pending. Cleared for tasks that helpers made
+   * and nobody else can reach (runUntilComplete, gather).
+   */
+  get _logDestroyPending(): boolean {
+    return this._record?.logDestroyPending ?? false;
+  }
+
+  set _logDestroyPending(value: boolean) {
+    if (this._record !== null) this._record.logDestroyPending = value;
   }
 
   /** The AbortSignal given to the function; aborted by the first cancel(). */
@@ -235,8 +275,11 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   private _finish(): void {
-    pendingTasks.delete(this);
-    if (pendingTasks.size === 0) idleTaskStorage();
+    const record = this._record;
+    if (record !== null) {
+      this._record = null;
+      finishTask(record);
+    }
     this._waitingOn = null;
   }
 }
@@ -263,17 +306,18 @@ export function currentTask(loop?: BaseEventLoop | null): Task<unknown> | null {
  * running loop, or the loop-less ones when no loop runs; null: loop-less.
  */
 export function allTasks(loop?: BaseEventLoop | null): Set<Task<unknown>> {
-  const wanted = loop === undefined ? getRunningLoopOrNull() : loop;
-  const tasks = new Set<Task<unknown>>();
-  for (const task of pendingTasks) if (task._loop === wanted && !task.done()) tasks.add(task);
-  return tasks;
+  return pendingTasksOf(loop === undefined ? getRunningLoopOrNull() : loop);
 }
 
+// Port of tasks.py create_task.
 /**
- * Runs `fn` as a Task on the running loop, or as a loop-less task when no
- * loop runs (asyncio.create_task, which requires a running loop).
+ * Runs `fn` as a Task of the running loop (through `loop.createTask`, so
+ * its task factory applies), or as a loop-less task when no loop runs
+ * (asyncio.create_task requires a running loop).
  */
-export function createTask<T>(fn: TaskFunction<T>, opts: { name?: string } = {}): Task<T> {
+export function createTask<T>(fn: TaskFunction<T>, opts: CreateTaskOptions = {}): Task<T> {
   if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
-  return new Task(fn, { name: opts.name });
+  const loop = getRunningLoopOrNull();
+  if (loop !== null) return loop.createTask(fn, opts);
+  return new Task(fn, { loop: null, name: opts.name });
 }

@@ -1,6 +1,9 @@
 // Shared test helpers: a concrete loop, loop bookkeeping so every test
-// closes every loop it makes, and a captured logger.
-import { BaseEventLoop, Future, logger } from '@iocp/futures';
+// closes every loop it makes, a captured logger, and forced garbage
+// collection for the reports made when V8 collects a future or task.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { BaseEventLoop, Future, allTasks, gather, logger } from '@iocp/futures';
 import type { ExceptionContext } from '@iocp/futures';
 
 /** The smallest concrete loop: BaseEventLoop with no I/O. */
@@ -15,7 +18,18 @@ export function newLoop(): TestLoop {
   return loop;
 }
 
-/** Stops and closes every loop made by newLoop(); for afterEach. */
+// Port of runners.py _cancel_all_tasks, as asyncio.run() does before it
+// closes its loop: a task left pending would be garbage that reports
+// "Task was destroyed but it is pending!" whenever V8 collects it.
+/** Cancels the tasks of `loop` still pending and runs it until they are done. */
+export async function cancelAllTasks(loop: BaseEventLoop): Promise<void> {
+  const tasks = [...allTasks(loop)];
+  if (tasks.length === 0) return;
+  for (const task of tasks) task.cancel();
+  await loop.runUntilComplete(gather(tasks, { returnExceptions: true }));
+}
+
+/** Stops every loop made by newLoop(), finishes its tasks and closes it; for afterEach. */
 export async function closeLoops(): Promise<void> {
   for (const loop of loops.splice(0)) {
     if (loop.isRunning()) {
@@ -29,6 +43,7 @@ export async function closeLoops(): Promise<void> {
       loop.stop();
       await stopped;
     }
+    if (!loop.isClosed()) await cancelAllTasks(loop);
     await loop.close();
   }
 }
@@ -91,4 +106,16 @@ export function deferred<T>(): {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+setFlagsFromString('--expose-gc');
+/** Runs a full garbage collection (V8's gc(), exposed without a command-line flag). */
+export const gc = runInNewContext('gc') as () => void;
+
+/** Collects garbage until `done()` or a few rounds pass (finalizers run as tasks after a GC). */
+export async function collect(done: () => boolean, rounds = 10): Promise<void> {
+  for (let i = 0; i < rounds && !done(); i++) {
+    gc();
+    await tick();
+  }
 }

@@ -1,24 +1,11 @@
 // Port of test_futures.py test_tb_logger_* and
 // check_future_exception_never_retrieved. The report comes from a
 // FinalizationRegistry, so these tests force garbage collection.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Future } from '@iocp/futures';
 import type { BaseEventLoop } from '@iocp/futures';
-import { captureExceptions, captureLogger, closeLoops, newLoop, runBriefly, tick } from './helpers';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { captureExceptions, captureLogger, closeLoops, collect, newLoop, runBriefly } from './helpers';
 
 afterEach(closeLoops);
-
-/** Collects garbage until `done()` or a few rounds pass (finalizers run as tasks after a GC). */
-async function collect(done: () => boolean, rounds = 10): Promise<void> {
-  for (let i = 0; i < rounds && !done(); i++) {
-    gc();
-    await tick();
-  }
-}
 
 function failLater(loop: BaseEventLoop | null, use: (f: Future<unknown>) => void): void {
   const f = new Future({ loop });
