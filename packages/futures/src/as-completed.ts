@@ -184,7 +184,7 @@ export class AsCompletedIterator<T>
         // This wait was cancelled (its task was): pass the wake-up on.
         getter.cancel();
         const at = this._getters.indexOf(getter);
-        if (at >= 0) this._getters.splice(at, 1);
+        if (at >= 0) void this._getters.splice(at, 1);
         if (this._done.length > 0 && !getter.cancelled()) this._wakeupNext();
         throw error;
       }
@@ -222,7 +222,7 @@ export function asCompleted<T>(
   const loop = getRunningLoopOrNull();
   for (const aw of unique) {
     checkAwaitable(aw, 'each of aws');
-    if (isFuture(aw)) ensureFuture(aw, loop);
+    if (isFuture(aw)) void ensureFuture(aw, loop);
   }
   const futures = new Set<Future<T>>();
   for (const aw of unique) futures.add(ensureFuture(aw, loop));

@@ -1,7 +1,8 @@
 // How a Future hands its outcome to then() handlers and done callbacks.
 //
-// `await future` makes the engine call future.then(resolve, reject) from a
-// microtask, so this is the hot path of every await. It makes no closure
+// `await future` does not come here (future.ts: the engine awaits the
+// future's native promise), but Promise.all/race, other thenable users and
+// explicit .then() calls do. then() makes no closure
 // per call (outside a Task): on a done future then() returns a native
 // promise chain; on a pending one it leaves an Awaiter (the handlers and
 // the resolving functions of the promise it returned) among the done

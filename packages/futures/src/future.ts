@@ -20,8 +20,17 @@
 //   each time (CPython hands out its saved one once, because raising it
 //   mutates its traceback; JavaScript errors are not mutated by throw).
 //
-// Speed: `await future` makes the engine call then() from a microtask, so
-// then() is the hot path; see awaiter.ts and README "What a Future costs".
+// Speed: a Future is a native promise (a Promise subclass) whose
+// `constructor` is a getter. `await x` reads x.constructor: when it is
+// Promise, the engine awaits x as its own promise (one job, no then()
+// call). The getter answers Promise outside a Task and settles the native
+// promise lazily: at once if the future is already done, else when it
+// finishes. So only futures that are awaited this way ever settle their
+// native promise, and a rejection is only made where an awaiter takes it
+// (so the future's exception counts as retrieved, and Node never sees an
+// unhandled rejection). Inside a Task the getter also tells the Task what
+// it awaits (see task-context.ts). then() serves explicit .then() calls and
+// other thenable users. See README "What a Future costs".
 import { CancelledError, InvalidStateError, RuntimeError } from './errors';
 import { creationSite, formatCallback, formatError, formatValue } from './format';
 import { getRunningLoopOrNull } from './running-loop';
@@ -30,6 +39,7 @@ import { addAwaiter, resumeAwaiter, runLooplessCallbacksSoon, thenDone } from '.
 import type { CallbackEntry } from './awaiter';
 import { unwatchUnretrieved, watchUnretrieved } from './unretrieved';
 import type { BaseEventLoop } from './base-event-loop';
+import type { Task } from './task';
 
 /** A done callback: called with the future once it is done. */
 export type DoneCallback<T> = (future: Future<T>) => void;
@@ -44,6 +54,92 @@ type State = 'PENDING' | 'CANCELLED' | 'FINISHED';
 
 /** Marks futures across copies of this package (isFuture is duck-typed, as in asyncio). */
 const FUTURE_BRAND = Symbol.for('@iocp/futures.Future');
+/** On each Future class's prototype: the class, once its `constructor` getter is installed. */
+const REAL_CLASS = Symbol('@iocp/futures.class');
+
+const NOOP = (): undefined => undefined;
+const promiseThen: (this: Promise<unknown>, onfulfilled?: null, onrejected?: () => undefined) => Promise<unknown> =
+  Promise.prototype.then; // eslint-disable-line @typescript-eslint/unbound-method -- called with .call
+// super(takeNative) hands over the native promise's resolving functions
+// without a closure per future (the executor runs inside the constructor).
+let nativeResolve: (value: unknown) => void = NOOP;
+let nativeReject: (reason: unknown) => void = NOOP;
+function takeNative(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  nativeResolve = resolve;
+  nativeReject = reject;
+}
+
+/** Native promise states of a Future (Future._native). */
+const NATIVE_UNUSED = 0;
+const NATIVE_AWAITED = 1;
+const NATIVE_SETTLED = 2;
+
+/** Settles the native promise of a done future, for the code awaiting it natively. */
+function settleNative(future: Future<any>): void {
+  future._native = NATIVE_SETTLED;
+  const tasks = future._awaitingTasks;
+  if (tasks !== null) {
+    future._awaitingTasks = null;
+    for (const task of tasks) task._awaitDone(future);
+  }
+  const resolve = future._nativeResolve;
+  const reject = future._nativeReject;
+  future._nativeResolve = future._nativeReject = NOOP;
+  if (future._state === 'FINISHED' && future._exception === null) {
+    resolve(future._result);
+    return;
+  }
+  const error = future._state === 'CANCELLED' ? future._makeCancelledError() : future._exception;
+  // The awaiter takes the exception: it is retrieved. The rejection is
+  // handled before it is made, so Node never reports it as unhandled.
+  future._retrieved();
+  void promiseThen.call(future, null, NOOP);
+  reject(error);
+}
+
+// Port of tasks.py Task.__step's checks on a yielded future.
+/** Why `task` may not await `future`, or undefined. */
+function awaitProblem(task: Task<unknown>, future: Future<unknown>): string | undefined {
+  if ((task as unknown) === future) return `Task cannot await on itself: ${task.toString()}`;
+  if (task._loop !== null && future._loop !== null && task._loop !== future._loop) {
+    return `Task ${task.toString()} got Future ${future.toString()} attached to a different loop`;
+  }
+  return undefined;
+}
+
+// The `constructor` getter of every Future class (see the header). Inside
+// a Task it also records the future as awaited by the task (so that
+// task.cancel() cancels it), or throws at the await if the task may not
+// await it.
+function awaitedConstructor(this: Future<unknown>): unknown {
+  if (this._state === 'PENDING') {
+    const task = currentTaskOrUndefined();
+    if (task !== undefined && !task.done()) {
+      const problem = awaitProblem(task, this);
+      if (problem !== undefined) throw new RuntimeError(problem);
+      (this._awaitingTasks ??= []).push(task);
+      task._awaitStart(this);
+    }
+  }
+  if (this._native === NATIVE_UNUSED) {
+    if (this._state === 'PENDING') this._native = NATIVE_AWAITED;
+    else settleNative(this);
+  }
+  return Promise;
+}
+
+/** Gives a Future class (and each subclass, on its first instance) the `constructor` getter. */
+function installAwaitedConstructor(cls: abstract new (...args: any[]) => unknown): void {
+  const proto = cls.prototype as object;
+  Object.defineProperty(proto, REAL_CLASS, { value: cls, configurable: true });
+  Object.defineProperty(proto, 'constructor', { get: awaitedConstructor, configurable: true });
+}
+
+/** The class of a future (its `constructor` property answers Promise to `await`). */
+export function futureClassName(future: Future<unknown>): string {
+  const cls = (future as unknown as Record<symbol, { name: string } | undefined>)[REAL_CLASS];
+  return cls?.name ?? 'Future';
+}
 
 /** True if `value` can serve as the loop of a future. */
 export function isLoopLike(value: unknown): value is BaseEventLoop {
@@ -68,8 +164,21 @@ export function isFuture(value: unknown): value is Future<unknown> {
 }
 
 /** A result that will be available later: asyncio's Future, awaitable like a Promise. */
-export class Future<T = unknown> implements PromiseLike<T> {
+export class Future<T = unknown> extends Promise<T> implements PromiseLike<T> {
   declare readonly [FUTURE_BRAND]: true;
+
+  /** Promise methods called on a Future (Promise.prototype.then and the like) make plain promises. */
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  /** @internal The resolving functions of the native promise (see the header). */
+  _nativeResolve: (value: unknown) => void;
+  /** @internal */ _nativeReject: (reason: unknown) => void;
+  /** @internal NATIVE_UNUSED, NATIVE_AWAITED or NATIVE_SETTLED. */
+  _native = NATIVE_UNUSED;
+  /** @internal Tasks awaiting this future natively (each learns when it is done). */
+  _awaitingTasks: Task<unknown>[] | null = null;
 
   /** @internal */ _state: State = 'PENDING';
   /** @internal */ _result: T | undefined = undefined;
@@ -84,6 +193,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _sourceTraceback: string | null = null;
 
   constructor(opts?: FutureOptions) {
+    super(takeNative as (resolve: (value: T) => void, reject: (reason: unknown) => void) => void);
+    this._nativeResolve = nativeResolve;
+    this._nativeReject = nativeReject;
+    nativeResolve = nativeReject = NOOP;
+    // A subclass gets the `constructor` getter with its first instance
+    // (Future itself got it when this module loaded).
+    if (new.target !== Future && (new.target.prototype as unknown as Record<symbol, unknown>)[REAL_CLASS] !== new.target) {
+      installAwaitedConstructor(new.target);
+    }
     if (opts !== undefined && (typeof opts !== 'object' || opts === null)) {
       throw new TypeError('opts must be an object');
     }
@@ -110,12 +228,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
       if (this._exception !== null) info.push(`exception=${formatError(this._exception)}`);
       else info.push(`result=${formatValue(this._result)}`);
     }
-    const callbacks = this._callbacks;
-    if (callbacks !== null && callbacks.length > 0) {
-      const cb = (i: number): string => {
-        const callback = callbacks[i];
-        return formatCallback(typeof callback === 'function' ? callback : resumeAwaiter);
-      };
+    // What runs when it is done: its callbacks, then the Tasks awaiting it
+    // natively (asyncio shows those as Task.task_wakeup callbacks).
+    const callbacks: string[] = (this._callbacks ?? []).map((callback) =>
+      formatCallback(typeof callback === 'function' ? callback : resumeAwaiter),
+    );
+    for (let n = this._awaitingTasks?.length ?? 0; n > 0; n--) callbacks.push('Task.taskWakeup()');
+    if (callbacks.length > 0) {
+      const cb = (i: number): string => callbacks[i];
       const size = callbacks.length;
       const shown =
         size === 1
@@ -131,8 +251,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** `<Future pending>`, `<Future finished result=42>`, `<Future cancelled>`... */
-  toString(): string {
-    return `<${this.constructor.name} ${this._reprInfo().join(' ')}>`;
+  override toString(): string {
+    return `<${futureClassName(this)} ${this._reprInfo().join(' ')}>`;
+  }
+
+  /** util.inspect() shows the future's state, not its native promise's. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   // Port of futures.py Future._make_cancelled_error.
@@ -164,6 +289,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._state = 'CANCELLED';
     this._cancelMessage = msg ?? undefined;
     this._scheduleCallbacks();
+    if (this._native === NATIVE_AWAITED) settleNative(this);
     return true;
   }
 
@@ -248,6 +374,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._result = value;
     this._state = 'FINISHED';
     this._scheduleCallbacks();
+    if (this._native === NATIVE_AWAITED) settleNative(this);
   }
 
   // Port of futures.py Future.set_exception.
@@ -267,10 +394,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._exception = error as Error;
     this._state = 'FINISHED';
     this._scheduleCallbacks();
+    // Someone awaits it natively: they take the exception.
+    if (this._native === NATIVE_AWAITED) {
+      settleNative(this);
+      return;
+    }
     this._logTraceback = true;
     watchUnretrieved(this, {
       loop: this._loop,
-      kind: this.constructor.name,
+      kind: futureClassName(this),
       exception: error,
       sourceTraceback: this._sourceTraceback,
     });
@@ -287,7 +419,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * exception. Inside a Task, this is also how the Task learns which future
    * it awaits, so task.cancel() can cancel it.
    */
-  then<R1 = T, R2 = never>(
+  override then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
@@ -295,13 +427,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const task = currentTaskOrUndefined();
     let waiter: typeof task;
     if (task !== undefined && !task.done()) {
-      // Port of tasks.py Task.__step's checks on a yielded future.
-      let problem: string | undefined;
-      if ((task as unknown) === this) {
-        problem = `Task cannot await on itself: ${task.toString()}`;
-      } else if (task._loop !== null && this._loop !== null && task._loop !== this._loop) {
-        problem = `Task ${task.toString()} got Future ${this.toString()} attached to a different loop`;
-      }
+      const problem = awaitProblem(task, this);
       if (problem !== undefined) {
         return Promise.reject(new RuntimeError(problem)).then(onfulfilled, onrejected);
       }
@@ -313,17 +439,18 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** Promise interface: like then(undefined, onrejected). */
-  catch<R = never>(onrejected?: ((reason: any) => R | PromiseLike<R>) | null): Promise<T | R> {
+  override catch<R = never>(onrejected?: ((reason: any) => R | PromiseLike<R>) | null): Promise<T | R> {
     return this.then(undefined, onrejected);
   }
 
   /** Promise interface: runs `onfinally` once settled, keeping the outcome. */
-  finally(onfinally?: (() => void) | null): Promise<T> {
+  override finally(onfinally?: (() => void) | null): Promise<T> {
     return this.then().finally(onfinally);
   }
 }
 
-Object.defineProperty(Future.prototype, FUTURE_BRAND, { value: true });
+void Object.defineProperty(Future.prototype, FUTURE_BRAND, { value: true });
+installAwaitedConstructor(Future);
 
 // Port of futures.py _set_result_unless_cancelled.
 /** @internal Sets the result unless the future was cancelled meanwhile. */

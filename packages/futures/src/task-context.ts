@@ -4,8 +4,9 @@
 // knows the future the coroutine waits on (_fut_waiter). An async function
 // is driven by the JavaScript engine instead, so a Task cannot see its
 // awaits. It learns them this way: the Task runs its function inside an
-// AsyncLocalStorage context holding the Task, the engine calls
-// Future.then() from the awaiting code's context, and then() asks this
+// AsyncLocalStorage context holding the Task; `await future` reads
+// future.constructor (a getter, see future.ts) from the awaiting code's
+// context, and so does Future.then() when it is called; both ask this
 // module which Task (if any) is awaiting.
 //
 // The AsyncLocalStorage is created when the first Task is, so a program

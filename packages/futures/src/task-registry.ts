@@ -33,6 +33,7 @@ import { reportWhenCollected } from './collected-report';
 import type { CollectedReport } from './collected-report';
 import type { ExceptionContext } from './exception-context';
 import { creationSite, formatValue } from './format';
+import { futureClassName } from './future';
 import { idleTaskStorage } from './task-context';
 import type { BaseEventLoop } from './base-event-loop';
 import type { Task } from './task';
@@ -148,7 +149,7 @@ export function registerTask(task: Task<unknown>): TaskRecord {
   const record = new TaskRecord(
     task,
     task._loop,
-    task.constructor.name,
+    futureClassName(task),
     task._name,
     task._sourceTraceback,
   );

@@ -4,8 +4,9 @@
 // asyncio's Task steps a coroutine itself; here the JavaScript engine runs
 // the async function, so the mechanism differs (see task-context.ts):
 // - The function runs inside an AsyncLocalStorage context that holds the
-//   Task. Every Future whose then() is called from that context (that is,
-//   every Future the function awaits, however deep in helper functions) is
+//   Task. Every Future awaited from that context (its `constructor` getter
+//   or its then() runs there: every Future the function awaits, however
+//   deep in helper functions) is
 //   recorded as awaited until it completes: asyncio's _fut_waiter, except
 //   that Promise.all/race can make a function await several at once.
 // - task.cancel(msg) cancels every awaited Future, so the operation behind
@@ -202,14 +203,14 @@ export class Task<T = unknown> extends Future<T> {
     return this._numCancelsRequested;
   }
 
-  /** @internal Called by Future.then() when this task's code awaits `future`. */
+  /** @internal Called when this task's code awaits `future` (future.ts). */
   _awaitStart(future: Future<unknown>): void {
     (this._waitingOn ??= new Set()).add(future);
     // Port of tasks.py Task.__step: a pending request cancels the new waiter.
     if (this._mustCancel && future.cancel(this._cancelMessage)) this._mustCancel = false;
   }
 
-  /** @internal Called by Future.then() when an awaited future is done. */
+  /** @internal Called when an awaited future is done (future.ts, awaiter.ts). */
   _awaitDone(future: Future<unknown>): void {
     this._waitingOn?.delete(future);
   }

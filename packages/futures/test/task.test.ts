@@ -133,7 +133,7 @@ describe('Task', () => {
     );
     await loop.runUntilComplete(task);
     expect(shown).toBe(
-      "<Task pending name='W' wait_for=<Future pending cb=[resumeAwaiter()]> cb=[stopLoop()]>",
+      "<Task pending name='W' wait_for=<Future pending cb=[Task.taskWakeup()]> cb=[stopLoop()]>",
     );
   });
 

@@ -73,7 +73,7 @@ export function acceptConnection(host: PipeOpsHost, pipe: PipeHandle): Future<Pi
 
 function leave(host: PipeOpsHost, line: AcceptLine, waiter: Waiter): void {
   const i = line.waiters.indexOf(waiter);
-  if (i >= 0) line.waiters.splice(i, 1);
+  if (i >= 0) void line.waiters.splice(i, 1);
   if (line.waiters.length === 0 && line.op !== null && line.op._id >= 0) {
     host.canceller._cancelOperation(line.op._id);
   }
