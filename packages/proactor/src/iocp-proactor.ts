@@ -104,6 +104,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   private _closed = false;
   private _closing: Promise<void> | null = null;
   private _drained: (() => void) | null = null;
+  /** Work that is not a native operation (connectPipe's retries), cancelled by close(). */
+  private readonly _closeHooks = new Set<() => void>();
   readonly concurrency: number;
 
   constructor(concurrency = 0xffffffff) {
@@ -420,6 +422,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   close(): Promise<void> {
     if (this._closing !== null) return this._closing;
     this._closed = true;
+    for (const hook of [...this._closeHooks]) hook();
+    this._closeHooks.clear();
     for (const fut of this._slots) {
       if (fut !== undefined && !fut.done()) fut.cancel();
     }
@@ -467,6 +471,10 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       futureOptions: this._futureOpts,
       canceller: this,
       checkClosed: () => this._checkClosed(),
+      onClose: (fn) => {
+        this._closeHooks.add(fn);
+        return () => void this._closeHooks.delete(fn);
+      },
       submit: <T>(what: string, conn: Connection, start: (core: NativeCore, handle: number) => number, finish: Finisher) => {
         const handle = this._register(conn);
         return this._track<T>(what, start(this._core, handle), finish, conn);

@@ -19,8 +19,8 @@
 // missing pipe is on Windows.
 //
 // Differences from CPython: connect_pipe is a coroutine that only sees the
-// proactor's close through its task; here each retry checks the proactor
-// and cancels the future once it is closed.
+// proactor's close through its task; here closing the proactor cancels a
+// connectPipe that is still retrying.
 import { Future, sleep } from '@iocp/futures';
 import type { FutureOptions } from '@iocp/futures';
 import { native } from '@iocp/native';
@@ -48,6 +48,8 @@ export interface PipeOpsHost {
   readonly canceller: OperationCanceller;
   /** Throws RuntimeError('IocpProactor is closed') after close. */
   checkClosed(): void;
+  /** Calls `fn` when the proactor closes (unless removed first); returns the remover. */
+  onClose(fn: () => void): () => void;
   /**
    * Registers conn with the proactor, starts an operation on its handle
    * (`start` returns the native id or a negated error) and tracks it on
@@ -106,7 +108,11 @@ export function connectPipe(host: PipeOpsHost, address: string): Future<PipeHand
       fut.setException(pipeError(r, isWindows ? 'CreateFile' : 'connect', address, name));
     }
   };
-  fut.addDoneCallback(() => sleeping?.cancel());
+  const removeCloseHook = host.onClose(() => fut.cancel());
+  fut.addDoneCallback(() => {
+    removeCloseHook();
+    sleeping?.cancel();
+  });
   attempt();
   return fut;
 }

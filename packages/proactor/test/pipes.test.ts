@@ -259,11 +259,13 @@ describe('named pipes through IocpProactor', () => {
       expect(openFds()).toBe(before);
     });
 
-    it('proactor.close() cancels it', async () => {
+    it('proactor.close() cancels it at once', async () => {
       const addr = await busyPipe();
       const connecting = proactor.connectPipe(addr);
       expect(connecting.done()).toBe(false);
-      await proactor.close();
+      const closing = proactor.close();
+      expect(connecting.cancelled()).toBe(true);
+      await closing;
       await expect(connecting).rejects.toBeInstanceOf(CancelledError);
     });
   });
