@@ -28,12 +28,11 @@
 // asyncio keeps the completed futures in an asyncio.Queue; the few parts of
 // Queue it uses (put_nowait, get, _wakeup_next) are inlined below.
 import { TimeoutError } from './errors';
-import { ensureFuture } from './ensure-future';
+import { checkAwaitablesAndTimeout, ensureFuture } from './ensure-future';
 import type { Awaitable } from './ensure-future';
 import { Future, isFuture } from './future';
-import { isThenable } from './handle';
 import { getRunningLoopOrNull } from './running-loop';
-import { callLaterOn, checkDelay } from './timers';
+import { callLaterOn } from './timers';
 import type { Cancellable } from './timers';
 import { checkAwaitable } from './wait-for';
 import type { BaseEventLoop } from './base-event-loop';
@@ -205,17 +204,7 @@ export function asCompleted<T>(
   aws: Iterable<Awaitable<T>>,
   opts: AsCompletedOptions = {},
 ): AsCompletedIterator<T> {
-  if (
-    isFuture(aws) ||
-    isThenable(aws) ||
-    typeof aws === 'string' ||
-    typeof (aws as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] !== 'function'
-  ) {
-    throw new TypeError('aws must be an iterable of futures, promises or task functions');
-  }
-  if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
-  const timeout = opts.timeout ?? null;
-  if (timeout !== null) checkDelay(timeout, 'opts.timeout');
+  const timeout = checkAwaitablesAndTimeout(aws, opts, 'futures, promises or task functions');
   // Duplicates count once, as asyncio's set(fs) does. Everything is
   // checked before any task starts (ensureFuture only checks a Future).
   const unique = new Set(aws);

@@ -11,6 +11,7 @@ import { Future, isFuture, isLoopLike } from './future';
 import { isThenable } from './handle';
 import { logExceptionContext } from './exception-context';
 import { getRunningLoopOrNull } from './running-loop';
+import { checkDelay } from './timers';
 import { Task } from './task';
 import type { TaskFunction } from './task';
 import type { BaseEventLoop } from './base-event-loop';
@@ -86,4 +87,24 @@ export function wrapFuture<T>(promise: PromiseLike<T>, loop?: BaseEventLoop | nu
       }),
   );
   return future;
+}
+
+/**
+ * The arguments wait() and asCompleted() share: an iterable of awaitables
+ * (not a single future, promise or string), and options with an optional
+ * timeout in ms. Returns the timeout, or null.
+ */
+export function checkAwaitablesAndTimeout(aws: unknown, opts: unknown, what: string): number | null {
+  if (
+    isFuture(aws) ||
+    isThenable(aws) ||
+    typeof aws === 'string' ||
+    typeof (aws as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] !== 'function'
+  ) {
+    throw new TypeError(`aws must be an iterable of ${what}`);
+  }
+  if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
+  const timeout = (opts as { timeout?: number | null }).timeout ?? null;
+  if (timeout !== null) checkDelay(timeout, 'opts.timeout');
+  return timeout;
 }

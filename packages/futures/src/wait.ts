@@ -3,12 +3,11 @@
 // Accepts Futures, promises and task functions; the sets returned hold the
 // Futures ensureFuture() made of them (the Futures themselves when given
 // Futures, as in asyncio). Timers: the running loop's, else Node's.
-import { ensureFuture } from './ensure-future';
+import { checkAwaitablesAndTimeout, ensureFuture } from './ensure-future';
 import type { Awaitable } from './ensure-future';
-import { Future, isFuture } from './future';
-import { isThenable } from './handle';
+import { Future } from './future';
 import { getRunningLoopOrNull } from './running-loop';
-import { callLaterOn, checkDelay } from './timers';
+import { callLaterOn } from './timers';
 import type { Cancellable } from './timers';
 import type { BaseEventLoop } from './base-event-loop';
 
@@ -38,17 +37,7 @@ export function wait<T>(
   aws: Iterable<Awaitable<T>>,
   opts: WaitOptions = {},
 ): Promise<[Set<Future<T>>, Set<Future<T>>]> {
-  if (
-    isFuture(aws) ||
-    isThenable(aws) ||
-    typeof aws === 'string' ||
-    typeof (aws as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] !== 'function'
-  ) {
-    throw new TypeError('aws must be an iterable of futures');
-  }
-  if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
-  const timeout = opts.timeout ?? null;
-  if (timeout !== null) checkDelay(timeout, 'opts.timeout');
+  const timeout = checkAwaitablesAndTimeout(aws, opts, 'futures');
   const returnWhen = opts.returnWhen ?? ALL_COMPLETED;
   if (![FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED].includes(returnWhen)) {
     throw new RangeError(`Invalid returnWhen value: ${String(returnWhen)}`);

@@ -166,17 +166,20 @@ describe.each(availableBackends())('named pipes on %s', (backend: BackendName) =
   });
 });
 
+// Handles a test opened; closed after each test.
+const open: number[] = [];
+
+afterEach(() => {
+  for (const h of open.splice(0)) native.closeHandle(h);
+});
+
+/** Checks a handle (or fails with its error) and closes it after the test. */
+function keep(h: number, what = 'pipe'): number {
+  open.push(ok(h, what));
+  return h;
+}
+
 describe('pipe primitives', () => {
-  const open: number[] = [];
-
-  afterEach(() => {
-    for (const h of open.splice(0)) native.closeHandle(h);
-  });
-
-  function keep(h: number, what = 'pipe'): number {
-    open.push(ok(h, what));
-    return h;
-  }
 
   it('pipeOpen with no server fails with ENOENT (ERROR_FILE_NOT_FOUND)', () => {
     const r = native.pipeOpen(pipeName());
@@ -254,16 +257,6 @@ describeWindows('named pipes on Windows', () => {
 });
 
 describeLinux('Unix socket files of named pipes', () => {
-  const open: number[] = [];
-
-  afterEach(() => {
-    for (const h of open.splice(0)) native.closeHandle(h);
-  });
-
-  function keep(h: number, what = 'pipe'): number {
-    open.push(ok(h, what));
-    return h;
-  }
 
   /** A Unix socket file nobody listens on: what a server that crashed leaves. */
   function leftover(name: string): void {
