@@ -149,6 +149,7 @@ bool UringBackend::FillFromBacklog() {
 }
 
 void UringBackend::Finish(Op* op, int32_t result) {
+  ++finished_;
   Release(op);
   // The next op of the lane starts before JavaScript hears of this one.
   Leave(op);
@@ -181,34 +182,44 @@ void UringBackend::OnReadable() {
 // again once shut_down_ is set.
 void UringBackend::Drain() {
   io_uring_cqe batch[kReapBatch];
-  for (;;) {
-    if (shut_down_) return;
-    FillFromBacklog();
-    // A failed submission (-EBUSY while the CQ overflows, -EAGAIN) leaves the
-    // SQEs queued; GETEVENTS still moves overflowed CQEs into the ring, and
-    // the reap below makes room for the retry in the next iteration or turn.
-    ring_.Enter(true);
-    unsigned n = ring_.Reap(batch, kReapBatch);
-    if (n == 0) break;
-    for (unsigned i = 0; i < n; ++i) {
-      uint64_t user_data = batch[i].user_data;
-      if (user_data == kInternal) continue;
-      --inflight_;
-      OnCqe(OpOf(user_data), user_data & kTagMask, batch[i].res);
+  bool get_events = true;
+  for (unsigned round = 0; round < kMaxDrainRounds; ++round) {
+    uint64_t finished_before = finished_;
+    for (;;) {
+      if (shut_down_) return;
+      FillFromBacklog();
+      // A failed submission (-EBUSY while the CQ overflows, -EAGAIN) leaves
+      // the SQEs queued; GETEVENTS still moves overflowed CQEs into the
+      // ring, and the reap below makes room for the retry in the next
+      // iteration or turn.
+      ring_.Enter(get_events);
+      unsigned n = ring_.Reap(batch, kReapBatch);
+      if (n == 0) break;
+      for (unsigned i = 0; i < n; ++i) {
+        uint64_t user_data = batch[i].user_data;
+        if (user_data == kInternal) continue;
+        --inflight_;
+        OnCqe(OpOf(user_data), user_data & kTagMask, batch[i].res);
+      }
+      // A short batch emptied the CQ: one more GETEVENTS would most likely
+      // find nothing. What finishes later signals the eventfd again.
+      if (n < kReapBatch && backlog_.empty() && cancel_backlog_.empty()) break;
     }
-    // A short batch emptied the CQ: one more GETEVENTS would most likely
-    // find nothing. What finishes later signals the eventfd again.
-    if (n < kReapBatch && backlog_.empty() && cancel_backlog_.empty()) break;
+    if (!cancelled_.empty()) {
+      std::vector<Op*> done;
+      done.swap(cancelled_);
+      for (Op* op : done) Finish(op, StateOf(op)->results[0]);
+    }
+    if (shut_down_) return;
+    sink_->Flush();
+    if (shut_down_ || finished_ == finished_before) break;
+    // JavaScript reacted to the batch: submit what it queued now rather
+    // than in the next loop turn's prepare phase. A send to a socket with
+    // room completes during the submission, so its CQE is in the ring when
+    // the enter returns: the next round reaps it at once, instead of a
+    // wake-up through the eventfd and a loop turn later.
+    get_events = false;
   }
-  if (!cancelled_.empty()) {
-    std::vector<Op*> done;
-    done.swap(cancelled_);
-    for (Op* op : done) Finish(op, StateOf(op)->results[0]);
-  }
-  if (shut_down_) return;
-  sink_->Flush();
-  // Submit what JavaScript queued in reaction to this batch now, rather
-  // than in the next loop turn's prepare phase (same syscall, less latency).
   if (!shut_down_) ring_.Enter(false);
 }
 

@@ -33,6 +33,10 @@ class UringBackend : public Backend, public LoopWatcher::Client {
  public:
   static constexpr unsigned kEntries = 256;
   static constexpr unsigned kReapBatch = 128;
+  // Drain hands JavaScript at most this many batches in a row (each one
+  // what completed while the previous one's reactions were submitted)
+  // before it lets Node's loop run.
+  static constexpr unsigned kMaxDrainRounds = 4;
   // The bounce buffer of one sendfile.
   static constexpr uint32_t kFileChunk = 256 * 1024;
   // How long teardown waits, in total, for the kernel to give ops back.
@@ -112,6 +116,8 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   int event_fd_ = -1;
   // Tagged SQEs whose CQE has not been reaped.
   size_t inflight_ = 0;
+  // How many ops Finish() has handed to the sink (Drain compares rounds).
+  uint64_t finished_ = 0;
   std::deque<Op*> backlog_;
   // The lanes of handles with ops, by fd (an entry goes when both are idle).
   std::unordered_map<int, HandleLanes> lanes_;
