@@ -56,3 +56,21 @@ export async function runEcho(
   }
   return results;
 }
+
+/**
+ * The completion core's target for an echo workload (issue "The completion
+ * core"): @iocp on io_uring at least `factor` times Node `net`, by the
+ * median of the per-round ratios. Also says where the C ceiling stands, as
+ * a target above the ceiling cannot be met by any server on the machine.
+ */
+export function echoTarget(factor, what) {
+  return (summary) => {
+    const iocp = summary.peers.find((p) => p.id === 'iocp-uring');
+    const ceilings = summary.peers.filter((p) => summary.ceiling.includes(p.id) && p.status === 'ok');
+    const text = `@iocp (io_uring) ${what} >= ${factor}x Node net`;
+    if (iocp?.status !== 'ok' || iocp.vsNode == null) return [{ text, met: null }];
+    const best = Math.max(...ceilings.map((c) => c.vsNode ?? 0));
+    const ceilingNote = ceilings.length ? `; the C ceiling: ${best.toFixed(2)}x` : '';
+    return [{ text: `${text} (measured ${iocp.vsNode.toFixed(2)}x${ceilingNote})`, met: iocp.vsNode >= factor }];
+  };
+}

@@ -78,6 +78,9 @@ void UringBackend::Issue(Op* op) {
   backlog_.push_back(op);
 }
 
+// A cancel request goes to the kernel at once (with the SQEs queued before
+// it, which may include its target): cancelling takes effect before
+// anything JavaScript does next.
 void UringBackend::IssueCancel(uint64_t target) {
   if (cancel_backlog_.empty() && MakeRoom(1)) {
     io_uring_sqe* sqe = ring_.NextSqe();
@@ -85,6 +88,7 @@ void UringBackend::IssueCancel(uint64_t target) {
     sqe->fd = -1;
     sqe->addr = target;
     sqe->user_data = kInternal;
+    ring_.Enter(false);
     return;
   }
   cancel_backlog_.push_back(target);
