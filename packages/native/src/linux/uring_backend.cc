@@ -186,7 +186,6 @@ void UringBackend::OnReadable() {
 // again once shut_down_ is set.
 void UringBackend::Drain() {
   io_uring_cqe batch[kReapBatch];
-  bool get_events = true;
   for (unsigned round = 0; round < kMaxDrainRounds; ++round) {
     uint64_t finished_before = finished_;
     for (;;) {
@@ -196,7 +195,7 @@ void UringBackend::Drain() {
       // the SQEs queued; GETEVENTS still moves overflowed CQEs into the
       // ring, and the reap below makes room for the retry in the next
       // iteration or turn.
-      ring_.Enter(get_events);
+      ring_.Enter(true);
       unsigned n = ring_.Reap(batch, kReapBatch);
       if (n == 0) break;
       for (unsigned i = 0; i < n; ++i) {
@@ -217,12 +216,12 @@ void UringBackend::Drain() {
     if (shut_down_) return;
     sink_->Flush();
     if (shut_down_ || finished_ == finished_before) break;
-    // JavaScript reacted to the batch: submit what it queued now rather
-    // than in the next loop turn's prepare phase. A send to a socket with
-    // room completes during the submission, so its CQE is in the ring when
-    // the enter returns: the next round reaps it at once, instead of a
-    // wake-up through the eventfd and a loop turn later.
-    get_events = false;
+    // JavaScript reacted to the batch: the next round submits what it
+    // queued now rather than in the next loop turn's prepare phase, and its
+    // GETEVENTS collects what finished meanwhile: a send to a socket with
+    // room completes during the submission, and other connections' reads
+    // may have data by now. Both are delivered at once instead of after a
+    // wake-up through the eventfd and a loop turn.
   }
   if (!shut_down_) ring_.Enter(false);
 }
