@@ -173,7 +173,14 @@ void UringBackend::OnPrepare() {
   if (!clear || err < 0 || !cancelled_.empty()) Drain();
 }
 
+// The eventfd is read after the drain, so that the first completion's
+// JavaScript (an echo's send) does not wait for that syscall. Whatever
+// signalled it between the drain's last GETEVENTS and the read would be
+// lost with the signal, so a second drain (one GETEVENTS when nothing is
+// there) collects it.
 void UringBackend::OnReadable() {
+  Drain();
+  if (shut_down_) return;
   uint64_t value;
   while (read(event_fd_, &value, sizeof(value)) < 0 && errno == EINTR) {
   }
@@ -214,7 +221,9 @@ void UringBackend::Drain() {
       for (Op* op : done) Finish(op, StateOf(op)->results[0]);
     }
     if (shut_down_) return;
+    send_now_ = finished_ - finished_before <= kSendNowBatch;
     sink_->Flush();
+    send_now_ = false;
     if (shut_down_ || finished_ == finished_before) break;
     // JavaScript reacted to the batch: the next round submits what it
     // queued now rather than in the next loop turn's prepare phase, and its

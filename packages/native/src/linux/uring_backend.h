@@ -37,6 +37,9 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   // what completed while the previous one's reactions were submitted)
   // before it lets Node's loop run.
   static constexpr unsigned kMaxDrainRounds = 4;
+  // Sends are tried at once (SendNow) while JavaScript handles a batch of at
+  // most this many completions: latency wins over one submission for all.
+  static constexpr uint64_t kSendNowBatch = 2;
   // The bounce buffer of one sendfile.
   static constexpr uint32_t kFileChunk = 256 * 1024;
   // How long teardown waits, in total, for the kernel to give ops back.
@@ -98,6 +101,8 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   void Leave(Op* op);
   // Takes a waiting op out of its lane.
   void Unqueue(Op* op);
+  // Tries a send now; true when it finished (sent, or failed), false on EAGAIN.
+  bool SendNow(Op* op);
   // Queues an ASYNC_CANCEL for the SQE with this user_data.
   void IssueCancel(uint64_t target);
   // Moves backlogged cancels and ops into the SQ while it has room; false
@@ -123,7 +128,11 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   std::unordered_map<int, HandleLanes> lanes_;
   std::vector<uint64_t> cancel_backlog_;
   // Ops finished without a CQE (cancelled in the backlog), for the next batch.
+  // Ops finished without the kernel (cancelled while waiting, sends done
+  // at once), delivered with the next batch; results[0] holds the result.
   std::vector<Op*> cancelled_;
+  // True while JavaScript handles a small batch (see SendNow).
+  bool send_now_ = false;
   bool shut_down_ = false;
 };
 

@@ -2,6 +2,8 @@
 // direction is in the kernel, the others wait in that lane in submission
 // order (see uring_backend.h). These should be called from the JavaScript
 // thread.
+#include <sys/socket.h>
+
 #include <cerrno>
 
 #include "linux/uring_backend.h"
@@ -40,6 +42,10 @@ void UringBackend::Admit(Op* op) {
   if (lane.holder == nullptr) {
     lane.holder = op;
     s->lane_holder = true;
+    if (op->kind == OpKind::kSend && send_now_ && backlog_.empty() && cancel_backlog_.empty() &&
+        SendNow(op)) {
+      return;
+    }
     return Issue(op);
   }
   s->lane_waiting = true;
@@ -51,6 +57,24 @@ void UringBackend::Admit(Op* op) {
     lane.head = op;
   }
   lane.tail = op;
+}
+
+// A send with nothing ahead of it on its handle, made while JavaScript
+// handles a small batch (see Drain), is tried at once as the epoll backend
+// does: a socket with room takes it now, without waiting for the batch's
+// JavaScript to return and the submission after it. Its completion still
+// goes out with the next batch (as an op finished without the kernel).
+// EAGAIN (no room) leaves it to the ring.
+bool UringBackend::SendNow(Op* op) {
+  ssize_t r;
+  do {
+    r = send(static_cast<int>(op->handle), op->data, op->length,
+             op->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+  StateOf(op)->results[0] = r < 0 ? -errno : static_cast<int32_t>(r);
+  cancelled_.push_back(op);
+  return true;
 }
 
 void UringBackend::Unqueue(Op* op) {
