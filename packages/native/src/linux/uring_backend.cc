@@ -242,7 +242,7 @@ void UringBackend::WaitForInflight() {
   for (Op* op : cancelled_) Release(op);
   cancelled_.clear();
   for (auto& entry : lanes_) {
-    for (Lane& lane : entry.second.lanes) {
+    for (Lane& lane : entry.lanes) {
       for (Op* op = lane.head; op != nullptr; op = StateOf(op)->lane_next) Release(op);
     }
   }

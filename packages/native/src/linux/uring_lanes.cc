@@ -32,7 +32,10 @@ bool UringBackend::Laned(OpKind kind, uint8_t* direction) {
 }
 
 UringBackend::Lane& UringBackend::LaneOf(Op* op) {
-  return lanes_[static_cast<int>(op->handle)].lanes[StateOf(op)->direction];
+  // Init() checked that the handle is an fd (0..INT_MAX).
+  auto fd = static_cast<size_t>(op->handle);
+  if (fd >= lanes_.size()) lanes_.resize(fd < 64 ? 64 : fd * 2);
+  return lanes_[fd].lanes[StateOf(op)->direction];
 }
 
 void UringBackend::Admit(Op* op) {
@@ -98,8 +101,7 @@ void UringBackend::Leave(Op* op) {
   OpState* s = StateOf(op);
   if (!s->lane_holder) return;
   s->lane_holder = false;
-  auto it = lanes_.find(static_cast<int>(op->handle));
-  Lane& lane = it->second.lanes[s->direction];
+  Lane& lane = LaneOf(op);
   lane.holder = nullptr;
   while (lane.head != nullptr) {
     Op* next = lane.head;
@@ -115,8 +117,6 @@ void UringBackend::Leave(Op* op) {
     Issue(next);
     return;
   }
-  const Lane* both = it->second.lanes;
-  if (both[0].holder == nullptr && both[1].holder == nullptr) lanes_.erase(it);
 }
 
 }  // namespace iocp::uring
