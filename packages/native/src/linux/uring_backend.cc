@@ -173,14 +173,7 @@ void UringBackend::OnPrepare() {
   if (!clear || err < 0 || !cancelled_.empty()) Drain();
 }
 
-// The eventfd is read after the drain, so that the first completion's
-// JavaScript (an echo's send) does not wait for that syscall. Whatever
-// signalled it between the drain's last GETEVENTS and the read would be
-// lost with the signal, so a second drain (one GETEVENTS when nothing is
-// there) collects it.
 void UringBackend::OnReadable() {
-  Drain();
-  if (shut_down_) return;
   uint64_t value;
   while (read(event_fd_, &value, sizeof(value)) < 0 && errno == EINTR) {
   }
