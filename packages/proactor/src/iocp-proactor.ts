@@ -172,16 +172,20 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     return fut;
   }
 
-  /** _track for reads: a broken pipe, at the start or at the end, reads as EOF (port of IocpProactor.recv). */
-  private _trackRead<T>(what: string, id: number, finish: Finisher, conn: Connection, buf: Uint8Array, empty: T): OverlappedFuture<T> {
+  /**
+   * _track for reads: a broken pipe, at the start or at the end, reads as
+   * EOF (port of IocpProactor.recv), the value the finisher makes of 0 bytes.
+   */
+  private _trackRead<T>(what: string, id: number, finish: Finisher, conn: Connection, buf: Uint8Array): OverlappedFuture<T> {
     if (id < 0 && (-id === ERROR_BROKEN_PIPE || -id === EPIPE)) {
       const fut = new OverlappedFuture<T>(this, what, this._futureOpts);
-      fut.setResult(empty);
+      fut._buf = buf;
+      fut.setResult(finish(fut, 0, 0, 0) as T);
+      fut._buf = null;
       return fut;
     }
     const fut = this._track<T>(what, id, finish, conn, buf);
     fut._emptyOnBrokenPipe = true;
-    fut._empty = empty;
     return fut;
   }
 
@@ -222,7 +226,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
           const value = (fut._finish as Finisher)(fut, result, i, records[base + 3]);
           if (value !== RESTARTED) fut.setResult(value);
         } else if (fut._emptyOnBrokenPipe && (-result === ERROR_BROKEN_PIPE || -result === EPIPE)) {
-          fut.setResult(fut._empty);
+          fut.setResult((fut._finish as Finisher)(fut, 0, i, 0));
         } else if (fut._aborted && CANCEL_CODES.has(-result)) {
           // The handle was closed under the operation (CPython: 995 -> reset).
           fut.setException(systemError(process.platform === 'win32' ? -64 : -104, fut._what, { socket: true }));
@@ -265,7 +269,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     const handle = this._prepare(conn, flags);
     const buf = Buffer.allocUnsafe(nbytes);
     const id = conn instanceof Socket ? this._core.recv(handle, buf, flags) : this._core.read(handle, buf, -1);
-    return this._trackRead('recv', id, finishRecv, conn, buf, Buffer.alloc(0));
+    return this._trackRead('recv', id, finishRecv, conn, buf);
   }
 
   // Port of IocpProactor.recv_into.
@@ -273,7 +277,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     checkBytes(buf);
     const handle = this._prepare(conn, flags);
     const id = conn instanceof Socket ? this._core.recv(handle, buf, flags) : this._core.read(handle, buf, -1);
-    return this._trackRead('recv_into', id, finishCount, conn, buf, 0);
+    return this._trackRead('recv_into', id, finishCount, conn, buf);
   }
 
   /** The checks every operation on a connection starts with; returns its handle. */
@@ -293,7 +297,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     const handle = this._register(conn);
     const buf = Buffer.allocUnsafe(nbytes);
     const id = this._core.recvFrom(handle, buf, flags);
-    return this._trackRead<[Buffer, SockAddr | null]>('recvfrom', id, finishRecvfrom, conn, buf, [Buffer.alloc(0), null]);
+    return this._trackRead<[Buffer, SockAddr | null]>('recvfrom', id, finishRecvfrom, conn, buf);
   }
 
   // Port of IocpProactor.recvfrom_into.
@@ -307,7 +311,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     const handle = this._register(conn);
     const view = n === buf.length ? buf : buf.subarray(0, n);
     const id = this._core.recvFrom(handle, view, flags);
-    return this._trackRead<[number, SockAddr | null]>('recvfrom_into', id, finishRecvfromInto, conn, view, [0, null]);
+    return this._trackRead<[number, SockAddr | null]>('recvfrom_into', id, finishRecvfromInto, conn, view);
   }
 
   /** @internal The peer address of completion record `index`. */

@@ -41,9 +41,7 @@ export class OverlappedFuture<T> extends Future<T> {
   _conn: TrackedConnection | null = null;
   /** @internal The buffer a read fills (kept alive with the operation). */
   _buf: Uint8Array | null = null;
-  /** @internal Reads: a broken pipe reads as EOF, and this is the empty value. */
-  _empty: unknown = undefined;
-  /** @internal Reads only: see _empty. */
+  /** @internal Reads: a broken pipe reads as EOF (the finisher's value for 0 bytes). */
   _emptyOnBrokenPipe = false;
   /** @internal The result is a new handle (accept): closed if the future was cancelled meanwhile. */
   _resultIsHandle = false;
