@@ -4,7 +4,7 @@
 // address arguments (--port 0 or --unix PATH) are added by the runner.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run } from './procs.mjs';
+import { checkPeer, run } from './procs.mjs';
 import { PYTHON } from './system.mjs';
 
 const PEERS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../peers');
@@ -19,17 +19,8 @@ async function pythonMissing(extra = []) {
   return `${(r.stdout || r.stderr).trim().split('\n')[0]} (${SETUP_HINT})`;
 }
 
-async function iocpMissing(backend) {
-  const r = await run(process.execPath, [path.join(PEERS_DIR, 'iocp-echo.mjs'), '--check'], {
-    env: { IOCP_BACKEND: backend },
-    timeoutMs: 20000,
-  });
-  try {
-    const out = JSON.parse(r.stdout.trim().split('\n').pop());
-    return out.ok ? null : out.reason;
-  } catch {
-    return `check crashed: ${r.stderr.split('\n')[0]}`;
-  }
+function iocpMissing(backend) {
+  return checkPeer([path.join(PEERS_DIR, 'iocp-echo.mjs'), '--check'], { env: { IOCP_BACKEND: backend } });
 }
 
 const iocp = (backend, id) => ({

@@ -3,23 +3,15 @@
 // once per workload and asked for one measurement per round.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run } from './procs.mjs';
+import { checkPeer, run } from './procs.mjs';
 import { PYTHON } from './system.mjs';
 
 const PEERS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../peers');
 const NODE_MICRO = path.join(PEERS_DIR, 'loop-micro.mjs');
 const PY_MICRO = path.join(PEERS_DIR, 'loop-micro.py');
 
-async function nodeMissing(which) {
-  const r = await run(process.execPath, [NODE_MICRO, '--case', which, '--check'], {
-    timeoutMs: 20000,
-  });
-  try {
-    const out = JSON.parse(r.stdout.trim().split('\n').pop());
-    return out.ok ? null : out.reason;
-  } catch {
-    return `check crashed: ${r.stderr.split('\n')[0]}`;
-  }
+function nodeMissing(which) {
+  return checkPeer([NODE_MICRO, '--case', which, '--check']);
 }
 
 async function uvloopMissing() {

@@ -138,6 +138,21 @@ export function run(cmd, args, { env, timeoutMs = 30000, input } = {}) {
  * stderr if it exits or is not ready within `timeoutMs`. The returned
  * `stop()` closes its stdin, then kills it.
  */
+/**
+ * Runs a peer's `--check` (a Node script printing one JSON line
+ * {"ok":true} or {"ok":false,"reason":...} last): null when it can run,
+ * else why not.
+ */
+export async function checkPeer(args, { env, timeoutMs = 20000 } = {}) {
+  const r = await run(process.execPath, args, { env, timeoutMs });
+  try {
+    const out = JSON.parse(r.stdout.trim().split('\n').pop());
+    return out.ok ? null : out.reason;
+  } catch {
+    return `check crashed: ${r.stderr.split('\n')[0]}`;
+  }
+}
+
 export function startProcess(
   cmd,
   args,
