@@ -34,11 +34,24 @@ T* At(void* base, unsigned offset) {
 
 int Ring::Init(unsigned entries) {
   io_uring_params p;
-  // SINGLE_ISSUER and DEFER_TASKRUN (6.1+): completions are processed on
-  // this thread when it asks for them, not in interrupts on other CPUs.
+  // The ring's completions must wake Node's loop through the registered
+  // eventfd at once, on every kernel build. So no DEFER_TASKRUN: with it the
+  // kernel signals the eventfd when deferred task work is queued (only on
+  // the queue's empty -> non-empty transition, io_req_local_work_add), the
+  // CQE itself appears only when this thread next enters with GETEVENTS, and
+  // on kernel 6.18.44-fc-v1272/v1300 that signal came about 16 ms late per
+  // wake-up (64 round trips/s on one connection). Without it the task work
+  // runs on this thread at its next kernel entry, or wakes it when it sleeps
+  // (COOP_TASKRUN: no IPI to interrupt running JavaScript), posts the CQE,
+  // and every CQE posting signals the eventfd (io_commit_cqring_flush): the
+  // path libuv and most eventfd users rely on. TASKRUN_FLAG (5.19+) tells
+  // this thread when task work is pending, so Enter(true) skips the syscall
+  // when there is nothing to run or submit.
   const unsigned preferred[] = {
       IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
-          IORING_SETUP_DEFER_TASKRUN,
+          IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+      IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN |
+          IORING_SETUP_TASKRUN_FLAG,
       IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL,
       IORING_SETUP_CQSIZE,
   };
@@ -54,7 +67,7 @@ int Ring::Init(unsigned entries) {
   }
   if (fd < 0) return fd;
   fd_ = fd;
-  defer_taskrun_ = (p.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+  taskrun_flag_ = (p.flags & IORING_SETUP_TASKRUN_FLAG) != 0;
   ext_arg_ = (p.features & IORING_FEAT_EXT_ARG) != 0;
   if (!(p.features & IORING_FEAT_NODROP)) {
     // Without NODROP (pre-5.5 kernels) a full CQ drops completions; such a
@@ -143,6 +156,13 @@ int Ring::Enter(bool get_events, unsigned min_complete) {
   if (to_submit > 0) __atomic_store_n(sq_tail_, sq_tail_local_, __ATOMIC_RELEASE);
   unsigned flags = get_events ? IORING_ENTER_GETEVENTS : 0;
   if (to_submit == 0 && !get_events) return 0;
+  // Nothing to submit, no task work pending and no overflowed CQEs to move:
+  // the CQ already shows all there is.
+  if (to_submit == 0 && get_events && min_complete == 0 && taskrun_flag_ &&
+      (__atomic_load_n(sq_flags_, __ATOMIC_ACQUIRE) &
+       (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW)) == 0) {
+    return 0;
+  }
   for (;;) {
     int r = SysEnter(fd_, to_submit, min_complete, flags, nullptr, 0);
     if (r >= 0) {

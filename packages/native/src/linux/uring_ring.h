@@ -1,7 +1,7 @@
 // A minimal io_uring ring over the kernel UAPI header and raw syscalls (as
 // libuv's src/unix/linux.c does): no liburing, no SQPOLL. Set up with
-// SINGLE_ISSUER | DEFER_TASKRUN where the kernel has them (CQEs then appear
-// only after io_uring_enter with GETEVENTS), falling back to a plain ring.
+// SINGLE_ISSUER | COOP_TASKRUN | TASKRUN_FLAG where the kernel has them,
+// falling back to a plain ring; never DEFER_TASKRUN (see Ring::Init).
 #ifndef IOCP_LINUX_URING_RING_H_
 #define IOCP_LINUX_URING_RING_H_
 
@@ -24,14 +24,16 @@ class Ring {
   void Close();
   bool ok() const { return fd_ >= 0; }
   int fd() const { return fd_; }
-  bool defer_taskrun() const { return defer_taskrun_; }
+  // Whether the kernel flags pending task work in the SQ ring (5.19+).
+  bool taskrun_flag() const { return taskrun_flag_; }
 
   // How many SQEs can be queued now without submitting.
   unsigned SqSpace() const;
   // Returns the next SQE, zeroed. The caller has checked SqSpace() first.
   io_uring_sqe* NextSqe();
-  // Submits queued SQEs; with get_events also runs deferred task work so
-  // finished CQEs become visible. Returns 0 or -errno: -EBUSY or -EAGAIN
+  // Submits queued SQEs; with get_events also runs pending task work so
+  // finished CQEs become visible (no syscall when the kernel flags none and
+  // nothing is queued). Returns 0 or -errno: -EBUSY or -EAGAIN
   // when the kernel cannot take more now (the CQ is overflowing, or memory
   // is short), and the caller reaps before it retries.
   int Enter(bool get_events, unsigned min_complete = 0);
@@ -48,7 +50,7 @@ class Ring {
 
  private:
   int fd_ = -1;
-  bool defer_taskrun_ = false;
+  bool taskrun_flag_ = false;
   bool ext_arg_ = false;
   void* sq_ring_ = nullptr;
   size_t sq_ring_size_ = 0;
