@@ -18,7 +18,7 @@ import { buildAll } from './lib/build.mjs';
 import { compareFiles, compareResults } from './lib/compare.mjs';
 import { makeContext } from './lib/context.mjs';
 import { installCleanup, killAll, run, setPinning, startWatchdog } from './lib/procs.mjs';
-import { renderReport } from './lib/report.mjs';
+import { farOffLines, renderReport } from './lib/report.mjs';
 import { si } from './lib/format.mjs';
 import { setup } from './lib/setup.mjs';
 import { summarize } from './lib/summary.mjs';
@@ -125,6 +125,8 @@ async function runSuite(workloads, old) {
       const s = summarize(w, results, (performance.now() - start) / 1000);
       summaries.push(s);
       log(`[${w.name}] done in ${s.seconds.toFixed(1)} s: ${progressLine(s)}`);
+      for (const line of farOffLines(s))
+        if (line.includes('WARNING')) log(`[${w.name}] ${line.slice(2).replace(/\*\*/g, '')}`);
     }
   } finally {
     ctx.close();

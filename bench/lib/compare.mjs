@@ -1,5 +1,6 @@
 // --compare: what changed between two latest.json files, peer by peer. A
-// change smaller than the larger of the two runs' spreads is called noise.
+// change smaller than the larger of the two runs' spreads is called noise; a
+// peer far off its neighbours in the newer run is flagged.
 import fs from 'node:fs';
 import { si } from './format.mjs';
 
@@ -23,7 +24,7 @@ export function compareResults(a, b, aName = 'old', bName = 'new') {
     const oldP = new Map(ow.peers.map((p) => [p.id, p]));
     for (const p of w.peers) {
       const o = oldP.get(p.id);
-      const label = p.label.padEnd(28);
+      const label = p.label.padEnd(30);
       if (!o) {
         out.push(`  ${label} new peer: ${p.status === 'ok' ? si(p.median) : p.status}`);
       } else if (o.status !== 'ok' || p.status !== 'ok') {
@@ -40,9 +41,10 @@ export function compareResults(a, b, aName = 'old', bName = 'new') {
           `  ${label} ${si(o.median).padStart(7)} -> ${si(p.median).padStart(7)}  ${(sign + change.toFixed(1) + '%').padStart(8)}  ${verdict} (spread ${noise.toFixed(1)}%)`,
         );
       }
+      if (p.farOff) out[out.length - 1] += '  ⚠ far off its neighbours: investigate';
       oldP.delete(p.id);
     }
-    for (const o of oldP.values()) out.push(`  ${o.label.padEnd(28)} gone`);
+    for (const o of oldP.values()) out.push(`  ${o.label.padEnd(30)} gone`);
   }
   for (const w of oldW.values()) out.push('', `${w.name}: not in ${bName}`);
   return out.join('\n');

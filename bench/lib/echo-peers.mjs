@@ -1,5 +1,6 @@
 // The echo-server peers: the C ceilings, Node, CPython asyncio (two styles),
-// uvloop and @iocp on each Linux backend. A peer is { id, label, kind,
+// uvloop and @iocp on each Linux backend (loop-less, and with a loop and a
+// Task per connection). A peer is { id, label, kind,
 // check(ctx) -> reason | null, command(ctx) -> [cmd, args, env] }; the
 // address arguments (--port 0 or --unix PATH) are added by the runner.
 import path from 'node:path';
@@ -19,21 +20,27 @@ async function pythonMissing(extra = []) {
   return `${(r.stdout || r.stderr).trim().split('\n')[0]} (${SETUP_HINT})`;
 }
 
-function iocpMissing(backend) {
-  return checkPeer([path.join(PEERS_DIR, 'iocp-echo.mjs'), '--check'], { env: { IOCP_BACKEND: backend } });
+function iocpMissing(backend, style) {
+  return checkPeer([path.join(PEERS_DIR, 'iocp-echo.mjs'), ...style, '--check'], {
+    env: { IOCP_BACKEND: backend },
+  });
 }
 
-const iocp = (backend, id) => ({
-  id,
-  label: `@iocp (${backend})`,
-  kind: 'iocp',
-  check: () => iocpMissing(backend),
-  command: () => [
-    process.execPath,
-    [path.join(PEERS_DIR, 'iocp-echo.mjs')],
-    { IOCP_BACKEND: backend },
-  ],
-});
+/** @iocp on one backend: loop-less, or (`task`) a BaseEventLoop with a Task per connection. */
+const iocp = (backend, id, task = false) => {
+  const style = task ? ['--task'] : [];
+  return {
+    id,
+    label: `@iocp (${backend})${task ? ', loop + Task' : ''}`,
+    kind: 'iocp',
+    check: () => iocpMissing(backend, style),
+    command: () => [
+      process.execPath,
+      [path.join(PEERS_DIR, 'iocp-echo.mjs'), ...style],
+      { IOCP_BACKEND: backend },
+    ],
+  };
+};
 
 const asyncio = (id, label, args, checkArgs = []) => ({
   id,
@@ -81,4 +88,6 @@ export const ECHO_PEERS = [
   asyncio('uvloop', 'uvloop Protocol', ['--style', 'protocol', '--uvloop'], ['--uvloop']),
   iocp('io_uring', 'iocp-uring'),
   iocp('epoll', 'iocp-epoll'),
+  iocp('io_uring', 'iocp-uring-task', true),
+  iocp('epoll', 'iocp-epoll-task', true),
 ];

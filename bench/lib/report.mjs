@@ -30,7 +30,8 @@ export function workloadTable(w) {
       ];
       return cells;
     }
-    const label = p.note ? `${esc(p.label)} (${esc(p.note)})` : esc(p.label);
+    let label = p.note ? `${esc(p.label)} (${esc(p.note)})` : esc(p.label);
+    if (p.farOff) label = `⚠ ${label}`;
     return [
       label,
       si(p.median),
@@ -43,6 +44,21 @@ export function workloadTable(w) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
   const align = head.map((_, i) => (i === 0 ? '---' : '---:'));
   return [line(head), line(align), ...rows.map(line)].join('\n');
+}
+
+/**
+ * The warning lines for peers far off their neighbours (summary.mjs
+ * markFarOff): such a figure is a bug to investigate, never a result.
+ */
+export function farOffLines(w) {
+  return w.peers.flatMap((p) => {
+    const m = p.farOff ?? p.farOffExpected;
+    if (!m) return [];
+    const what = `${p.label}: ${si(p.median)} ${w.unit}, below 1/10 of ${m.refLabel} (${si(m.refMedian)})`;
+    return p.farOff
+      ? [`- **WARNING: far off its neighbours: investigate.** ${what}.`]
+      : [`- ${what}, as expected: ${m.why}.`];
+  });
 }
 
 function targetLines(w) {
@@ -73,6 +89,8 @@ export function renderReport(results, { charts = false } = {}) {
   ];
   for (const w of results.workloads) {
     out.push('', `## ${w.name}`, '', w.description + '.', '', workloadTable(w));
+    const farOff = farOffLines(w);
+    if (farOff.length) out.push('', ...farOff);
     if (w.maxOtherCpuPct > NOISY) {
       out.push(
         '',

@@ -13,6 +13,36 @@ export function median(xs) {
 const round = (x, digits = 4) =>
   x == null || !Number.isFinite(x) ? null : Number(x.toPrecision(digits));
 
+/** A peer below this fraction of its reference's median is far off its neighbours. */
+export const FAR_OFF = 0.1;
+
+/**
+ * Marks every peer whose median is below FAR_OFF of its reference's median
+ * with `farOff: { ref, refLabel, refMedian, ratio }`: a figure that far from
+ * its neighbours is a bug to investigate (a stall, a broken peer), not a
+ * result (issue 9: @iocp on io_uring at 64 round trips/s beside Node at
+ * 17.5k passed unnoticed). The reference is the Node peer (the baseline),
+ * or, for the Node peer itself and in workloads without one, the best C
+ * ceiling. A peer declared with `farOffExpected: '<why>'` (a slower
+ * language by design) carries the reason instead of the warning.
+ */
+function markFarOff(workload, peers, node, ceiling) {
+  const best = ceiling
+    ? peers.find((p) => (workload.ceiling ?? []).includes(p.id) && p.median === ceiling.median)
+    : null;
+  for (const p of peers) {
+    if (p.status !== 'ok') continue;
+    const ref = node && p !== node ? node : best;
+    if (!ref || ref === p || !(ref.median > 0)) continue;
+    const r = p.median / ref.median;
+    if (r >= FAR_OFF) continue;
+    const expected = workload.peers.find((d) => d.id === p.id)?.farOffExpected;
+    const mark = { ref: ref.id, refLabel: ref.label, refMedian: ref.median, ratio: round(r, 3) };
+    if (expected) p.farOffExpected = { ...mark, why: expected };
+    else p.farOff = mark;
+  }
+}
+
 /** A summary of one workload; every declared peer appears, whatever its status. */
 export function summarize(workload, results, seconds) {
   const peers = workload.peers.map((peer) => {
@@ -68,6 +98,7 @@ export function summarize(workload, results, seconds) {
     if (nodeRange.length) p.vsNodeRange = nodeRange;
     if (ceilingRange.length) p.vsCeilingRange = ceilingRange;
   }
+  markFarOff(workload, peers, node, ceiling);
   const summary = {
     name: workload.name,
     description: workload.description,

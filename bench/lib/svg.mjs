@@ -1,6 +1,7 @@
 // A hand-written SVG bar chart per workload: each peer's median as a ratio to
 // the Node peer (or to the workload's ceiling when it has no Node peer), with
-// the range of the per-round ratios as a whisker and missing peers as text.
+// the range of the per-round ratios as a whisker and missing peers as text;
+// a peer far off its neighbours is marked in red.
 import { ratio, si } from './format.mjs';
 
 const COLORS = { ceiling: '#8c8c8c', node: '#3c873a', python: '#3572a5', iocp: '#e8710a' };
@@ -68,8 +69,12 @@ export function renderChart(w) {
     parts.push(
       `<line x1="${lo}" x2="${lo}" y1="${y + 8}" y2="${y + rowH - 8}" stroke="#000"/><line x1="${hi}" x2="${hi}" y1="${y + 8}" y2="${y + rowH - 8}" stroke="#000"/>`,
     );
+    // A peer far off its neighbours (summary.mjs) is drawn in red with a warning sign.
+    const far = p.farOff
+      ? ` fill="#b00" font-weight="bold"><title>far off its neighbours: investigate</title`
+      : '';
     parts.push(
-      `<text x="${W - rightW + 8}" y="${y + 17}">${ratio(p[key])} (${si(p.median)}/s)</text>`,
+      `<text x="${W - rightW + 8}" y="${y + 17}"${far}>${ratio(p[key])} (${si(p.median)}/s)${p.farOff ? ' ⚠' : ''}</text>`,
     );
   });
   parts.push(

@@ -10,7 +10,13 @@ export const unit = 'callbacks/s';
 export const peers = [
   nodeMicro('iocp-callsoon', '@iocp callSoon', 'iocp-callsoon', 'iocp'),
   nodeMicro('setimmediate', 'Node setImmediate', 'setimmediate', 'node'),
-  pyMicro('asyncio-callsoon', 'asyncio call_soon', 'callsoon', false),
+  {
+    ...pyMicro('asyncio-callsoon', 'asyncio call_soon', 'callsoon', false),
+    // About 0.11x setImmediate on a quiet machine: CPython interprets every
+    // callback, so a noisy round can put it below the far-off line.
+    farOffExpected:
+      'CPython interprets every callback (about 0.11x setImmediate on a quiet machine)',
+  },
   pyMicro('uvloop-callsoon', 'uvloop call_soon', 'callsoon', true),
 ];
 export const baseline = 'setimmediate';
