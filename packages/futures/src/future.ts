@@ -10,8 +10,9 @@
 //   running. With a loop, done callbacks go through loop.callSoon (asyncio
 //   semantics: they run while that loop runs); without one they run as
 //   microtasks, in the order they were added.
-// - then() is how a Task learns what it awaits (asyncio: the future yields
-//   itself to Task.__step). See task-context.ts.
+// - A Task learns what it awaits from the `constructor` getter and the
+//   then() call that follows it (asyncio: the future yields itself to
+//   Task.__step). See task-step.ts.
 // - then() on a future that is already done settles on the next microtask
 //   even for a loop future: asyncio's `await done_future` does not suspend
 //   at all, and a stopped loop must not strand code awaiting a result that
@@ -28,9 +29,11 @@
 // finishes. So only futures that are awaited this way ever settle their
 // native promise, and a rejection is only made where an awaiter takes it
 // (so the future's exception counts as retrieved, and Node never sees an
-// unhandled rejection). Inside a Task the getter also tells the Task what
-// it awaits (see task-context.ts). then() serves explicit .then() calls and
-// other thenable users. See README "What a Future costs".
+// unhandled rejection). In a Task's step the getter of a pending future
+// answers the future's class instead, so the await goes through then() and
+// the task gets a wakeup of its own (see task-step.ts). then() also serves
+// explicit .then() calls and other thenable users. See README "What a
+// Future costs".
 import { CancelledError, InvalidStateError, RuntimeError } from './errors';
 import { creationSite, formatCallback, formatError, formatValue } from './format';
 import { getRunningLoopOrNull } from './running-loop';
