@@ -16,7 +16,12 @@
 //   The last future read in a step is the waiter: a future read by code the
 //   step only started (a fire-and-forget async function, Promise.resolve(),
 //   an explicit .then()) is replaced by the one the step then awaits, and
-//   its awaiter is a plain one.
+//   its awaiter is a plain one. While the task waits, code of its context
+//   that runs (a fire-and-forget function going on, a callback) does not
+//   replace the waiter: the getter and then() only act for a task that is
+//   not suspended (_waiterAwaiter null). The price: a task resumed by
+//   something else (a Promise.race its waiter lost) counts as suspended on
+//   that waiter until the waiter is done (README "How a Task runs").
 // - Resuming. When the future is done, taskWakeup() runs through the task's
 //   loop (callSoon, flagged as a task step so the loop lets the step finish
 //   before its next callback; see base-event-loop.ts), or on the loop-less
