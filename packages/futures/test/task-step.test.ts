@@ -167,4 +167,32 @@ describe('currentTask() outside the task step', () => {
     await loop.runUntilComplete(task);
     expect(seen).toEqual([null, task]);
   });
+
+  test('follows interleaved tasks (test_current_task_with_interleaving_tasks)', async () => {
+    const loop = newLoop();
+    const fut1 = loop.createFuture();
+    const fut2 = loop.createFuture();
+    const seen: [string, unknown][] = [];
+    const task1: Task<void> = loop.createTask(async () => {
+      seen.push(['1 start', currentTask() === task1]);
+      await fut1;
+      seen.push(['1 resumed', currentTask() === task1]);
+      fut2.setResult(true);
+    });
+    const task2: Task<void> = loop.createTask(async () => {
+      seen.push(['2 start', currentTask() === task2]);
+      fut1.setResult(true);
+      await fut2;
+      seen.push(['2 resumed', currentTask() === task2]);
+    });
+    await loop.runUntilComplete(task2);
+    expect(seen).toEqual([
+      ['1 start', true],
+      ['2 start', true],
+      ['1 resumed', true],
+      ['2 resumed', true],
+    ]);
+    expect(currentTask(loop)).toBeNull();
+  });
 });
+

@@ -223,4 +223,81 @@ describe('cancel() after the awaited future finished, before the task resumed', 
     expect(task.cancelled()).toBe(true);
     expect(task.cancel()).toBe(false);
   });
+
+  test('a task that cancels itself gets it at its next await (test_cancel_current_task)', async () => {
+    const loop = newLoop();
+    let mustCancel: boolean | undefined;
+    const task: Task<number> = loop.createTask(async () => {
+      task.cancel();
+      mustCancel = task._mustCancel;
+      await sleep(100_000);
+      return 12;
+    });
+    await expect(loop.runUntilComplete(task)).rejects.toThrow(CancelledError);
+    expect(mustCancel).toBe(true);
+    expect(task.cancelled()).toBe(true);
+    expect(task._mustCancel).toBe(false);
+  });
 });
+
+describe('the waiter (Task._fut_waiter)', () => {
+  test('cancel() cancels the waiter, which is cleared once the task resumed (test_task_cancel_waiter_future)', async () => {
+    const loop = newLoop();
+    const fut = loop.createFuture();
+    const task = loop.createTask(async () => {
+      await fut;
+    });
+    afterStart(loop, () => {
+      expect(task._waiter).toBe(fut);
+      task.cancel();
+    });
+    await expect(loop.runUntilComplete(task)).rejects.toThrow(CancelledError);
+    expect(task._waiter).toBeNull();
+    expect(fut.cancelled()).toBe(true);
+  });
+
+  test('a task catching the cancellation of its waiter returns normally (test_cancel_task_catching)', async () => {
+    const loop = newLoop();
+    const fut1 = loop.createFuture();
+    const fut2 = loop.createFuture();
+    const task = loop.createTask(async () => {
+      await fut1;
+      try {
+        await fut2;
+      } catch (error) {
+        if (error instanceof CancelledError) return 42;
+        throw error;
+      }
+      return 0;
+    });
+    afterStart(loop, () => {
+      expect(task._waiter).toBe(fut1);
+      fut1.setResult(null);
+      loop.callSoon(() =>
+        loop.callSoon(() => {
+          expect(task._waiter).toBe(fut2);
+          task.cancel();
+          expect(fut2.cancelled()).toBe(true);
+        }),
+      );
+    });
+    expect(await loop.runUntilComplete(task)).toBe(42);
+    expect(task.cancelled()).toBe(false);
+  });
+
+  test('toString() shows the waiter', async () => {
+    const loop = newLoop();
+    const fut = loop.createFuture();
+    const task = loop.createTask(async () => await fut, { name: 'w' });
+    let shown = '';
+    afterStart(loop, () => {
+      shown = task.toString();
+      fut.setResult(1);
+    });
+    await loop.runUntilComplete(task);
+    expect(shown).toBe(
+      "<Task pending name='w' wait_for=<Future pending cb=[Task.taskWakeup()]> cb=[stopLoop()]>",
+    );
+  });
+});
+

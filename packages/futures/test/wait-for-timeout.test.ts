@@ -66,4 +66,39 @@ describe('waitFor never swallows a cancellation of the waiting task', () => {
     });
     expect(await loop.runUntilComplete(() => waitFor(inner, 1))).toBe('suppressed');
   });
+
+  test('an inner coroutine cancelled before it started: CancelledError (test_wait_for_issue86296)', async () => {
+    const loop = newLoop();
+    let reachedEnd = false;
+    const main = async (): Promise<void> => {
+      const task = loop.createTask(async () => {
+        await waitFor(async () => undefined, 100_000);
+        await sleep(1000);
+        reachedEnd = true;
+      });
+      await sleep(0);
+      expect(task.done()).toBe(false);
+      task.cancel();
+      await expect(task).rejects.toThrow(CancelledError);
+    };
+    await loop.runUntilComplete(main);
+    expect(reachedEnd).toBe(false);
+  });
+
+  test.each([null, 60_000])(
+    'cancelling the wait cancels the task it waits for, timeout %p (test_cancel_wait_for, bpo-23219)',
+    async (timeout) => {
+      const loop = newLoop();
+      const main = async (): Promise<void> => {
+        const task = loop.createTask(async () => {
+          await loop.createFuture();
+        });
+        const wait = loop.createTask(() => waitFor(task, timeout));
+        loop.callSoon(() => wait.cancel());
+        await expect(wait).rejects.toThrow(CancelledError);
+        expect(task.cancelled()).toBe(true);
+      };
+      await loop.runUntilComplete(main);
+    },
+  );
 });
