@@ -16,6 +16,7 @@ import { logExceptionContext } from './exception-context';
 import { formatCallback } from './format';
 import { isThenable } from './handle';
 import { outsideTasks, tasksActive } from './task-context';
+import { taskWakeup } from './task-step';
 import type { DoneCallback, Future } from './future';
 import type { Task } from './task';
 
@@ -26,13 +27,13 @@ type OnRejected = ((reason: any) => unknown) | null | undefined;
 const SETTLED = Promise.resolve();
 
 /** What then() leaves on a pending future: how to settle the promise it returned. */
-class Awaiter {
+export class Awaiter {
   constructor(
     readonly onfulfilled: OnFulfilled,
     readonly onrejected: OnRejected,
     readonly resolve: (value: unknown) => void,
     readonly reject: (reason: unknown) => void,
-    /** The Task awaiting the future, if any (see Task._awaitStart). */
+    /** The Task whose own await this is (task-step.ts), if any. */
     readonly task: Task<unknown> | undefined,
   ) {}
 }
@@ -68,10 +69,38 @@ export function addAwaiter<R>(
   return promise;
 }
 
+/** An awaiter for `task` that is not left on a future (it is settled by a wakeup); and its promise. */
+export function newTaskAwaiter(
+  onfulfilled: OnFulfilled,
+  onrejected: OnRejected,
+  task: Task<unknown>,
+): [Promise<unknown>, Awaiter] {
+  const promise = new Promise(takeResolvers);
+  const awaiter = new Awaiter(onfulfilled, onrejected, takenResolve, takenReject, task);
+  takenResolve = takenReject = NOOP;
+  return [promise, awaiter];
+}
+
 // Named for toString(): `<Future pending cb=[resumeAwaiter()]>`.
 /** Settles the promise then() returned, now that `future` is done (a loop callback or microtask). */
 export function resumeAwaiter(future: Future<any>, awaiter: Awaiter): void {
-  awaiter.task?._awaitDone(future);
+  if (awaiter.task !== undefined) taskWakeup(awaiter.task, future, awaiter);
+  else settleAwaiter(future, awaiter);
+}
+
+/** Settles an awaiter's promise with `error` (through its onrejected handler, if any). */
+export function rejectAwaiter(awaiter: Awaiter, error: unknown): void {
+  try {
+    const onrejected = awaiter.onrejected;
+    if (typeof onrejected === 'function') awaiter.resolve(onrejected(error));
+    else awaiter.reject(error);
+  } catch (thrown) {
+    awaiter.reject(thrown);
+  }
+}
+
+/** Settles an awaiter's promise with the outcome of the done `future`. */
+export function settleAwaiter(future: Future<any>, awaiter: Awaiter): void {
   try {
     if (future._state === 'FINISHED' && future._exception === null) {
       const value: unknown = future._result;

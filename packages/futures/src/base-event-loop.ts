@@ -15,7 +15,14 @@
 // - callSoon() or stop() from outside an iteration (a completion delivered
 //   by Node, a microtask) arms the setImmediate.
 // Each iteration runs the callbacks that were ready when it began (the
-// ntodo rule), so callbacks added meanwhile wait for the next one. When the
+// ntodo rule), so callbacks added meanwhile wait for the next one. A Task's
+// step (its start, or its wakeup from a Future, see task-step.ts) is a
+// callback like any other, but the async function it resumes runs on
+// microtasks: after such a callback the iteration goes on only once the
+// microtask queue is empty (a microtask queues a process.nextTick, which
+// Node runs after the queue drains), so the step runs whole, in FIFO order
+// with the other callbacks, while the loop runs (asyncio's __step is one
+// synchronous callback). When the
 // loop stops every Node timer and immediate is cleared: a stopped loop never
 // keeps the process alive.
 //
@@ -49,6 +56,8 @@ import { checkDelay } from './timers';
 /** asyncio's MAXIMUM_SELECT_TIMEOUT (one day); also under Node's 2^31-1 ms timer limit. */
 const MAXIMUM_WAIT_MS = 24 * 3600 * 1000;
 
+const RESOLVED = Promise.resolve();
+
 /** The event loop core; subclasses add I/O (the proactor loop, the selector loop). */
 export abstract class BaseEventLoop {
   /** Debug mode: callbacks slower than this (ms) are logged (asyncio's slow_callback_duration). */
@@ -69,6 +78,11 @@ export abstract class BaseEventLoop {
   private _timer: NodeJS.Timeout | null = null;
   private _timerDeadline = NaN;
   private _settleRun: { resolve: () => void; reject: (error: unknown) => void } | null = null;
+  /** The callbacks of the current iteration, and the next one to run. */
+  private _batch: Handle[] = [];
+  private _batchNext = 0;
+  /** True while a Task's step runs on microtasks, between two callbacks of the batch. */
+  private _inStep = false;
 
   /** `<Loop running=false closed=false debug=false>` */
   toString(): string {
@@ -211,12 +225,10 @@ export abstract class BaseEventLoop {
   // Port of base_events.py BaseEventLoop.close.
   /**
    * Closes the loop: pending callbacks and timers are dropped. Idempotent.
-   * Rejects with RuntimeError('Cannot close a running event loop') while running.
+   * Throws RuntimeError('Cannot close a running event loop') while running.
    */
   close(): Promise<void> {
-    if (this._running) {
-      return Promise.reject(new RuntimeError('Cannot close a running event loop'));
-    }
+    if (this._running) throw new RuntimeError('Cannot close a running event loop');
     if (this._closed) return Promise.resolve();
     if (this._debug) logger.debug(`Close ${this.toString()}`);
     this._closed = true;
@@ -331,19 +343,18 @@ export abstract class BaseEventLoop {
     }
     this._iterating = true;
     try {
-      outsideTasks(() => this._runOnce());
+      outsideTasks(this._collectBatch);
     } catch (error) {
       this._iterating = false;
       this._finishRun(true, error);
       return;
     }
-    this._iterating = false;
-    if (this._stopping) this._finishRun(false, undefined);
-    else this._armWake();
+    this._runBatch();
   }
 
-  // Port of base_events.py BaseEventLoop._run_once, after select().
-  private _runOnce(): void {
+  // Port of base_events.py BaseEventLoop._run_once, after select(): due
+  // timers join the ready callbacks, which become this iteration's batch.
+  private readonly _collectBatch = (): void => {
     this._processEvents();
     const heap = this._scheduled;
     const now = this.time();
@@ -353,21 +364,54 @@ export abstract class BaseEventLoop {
       if (head._cancelled) this._timerCancelledCount -= 1;
       else this._ready.push(head);
     }
-    const batch = this._ready;
+    this._batch = this._ready;
+    this._batchNext = 0;
     this._ready = [];
-    let i = 0;
+  };
+
+  /** Runs the batch up to its end or a Task step; then ends the iteration, or waits for the step. */
+  private readonly _runBatch = (): void => {
+    this._inStep = false;
     try {
-      for (; i < batch.length; i++) {
-        const handle = batch[i];
-        if (handle._cancelled) continue;
-        if (this._debug) this._runTimed(handle);
-        else handle._run();
-      }
-    } finally {
+      outsideTasks(this._runHandles);
+    } catch (error) {
       // Only if something escaped a callback's guard: keep what did not run.
-      if (i < batch.length - 1) this._ready = batch.slice(i + 1).concat(this._ready);
+      this._ready = this._batch.slice(this._batchNext).concat(this._ready);
+      this._batch = [];
+      this._iterating = false;
+      this._finishRun(true, error);
+      return;
     }
-  }
+    if (this._inStep) {
+      // The step's microtasks run first; this microtask's nextTick runs
+      // once they are all done (see the file comment).
+      void RESOLVED.then(this._afterStep);
+      return;
+    }
+    this._batch = [];
+    this._iterating = false;
+    if (this._stopping) this._finishRun(false, undefined);
+    else this._armWake();
+  };
+
+  private readonly _afterStep = (): void => {
+    process.nextTick(this._runBatch);
+  };
+
+  // Port of base_events.py BaseEventLoop._run_once: the callbacks run.
+  private readonly _runHandles = (): void => {
+    const batch = this._batch;
+    while (this._batchNext < batch.length) {
+      const handle = batch[this._batchNext++];
+      if (handle._cancelled) continue;
+      if (this._debug) this._runTimed(handle);
+      else handle._run();
+      if (handle._taskStep) {
+        this._inStep = true;
+        return;
+      }
+    }
+  };
 
   private _runTimed(handle: Handle): void {
     const t0 = this.time();

@@ -10,8 +10,9 @@
 //   running. With a loop, done callbacks go through loop.callSoon (asyncio
 //   semantics: they run while that loop runs); without one they run as
 //   microtasks, in the order they were added.
-// - then() is how a Task learns what it awaits (asyncio: the future yields
-//   itself to Task.__step). See task-context.ts.
+// - A Task learns what it awaits from the `constructor` getter and the
+//   then() call that follows it (asyncio: the future yields itself to
+//   Task.__step). See task-step.ts.
 // - then() on a future that is already done settles on the next microtask
 //   even for a loop future: asyncio's `await done_future` does not suspend
 //   at all, and a stopped loop must not strand code awaiting a result that
@@ -28,15 +29,18 @@
 // finishes. So only futures that are awaited this way ever settle their
 // native promise, and a rejection is only made where an awaiter takes it
 // (so the future's exception counts as retrieved, and Node never sees an
-// unhandled rejection). Inside a Task the getter also tells the Task what
-// it awaits (see task-context.ts). then() serves explicit .then() calls and
-// other thenable users. See README "What a Future costs".
+// unhandled rejection). In a Task's step the getter of a pending future
+// answers the future's class instead, so the await goes through then() and
+// the task gets a wakeup of its own (see task-step.ts). then() also serves
+// explicit .then() calls and other thenable users. See README "What a
+// Future costs".
 import { CancelledError, InvalidStateError, RuntimeError } from './errors';
 import { creationSite, formatCallback, formatError, formatValue } from './format';
 import { getRunningLoopOrNull } from './running-loop';
 import { currentTaskOrUndefined } from './task-context';
 import { addAwaiter, resumeAwaiter, runLooplessCallbacksSoon, thenDone } from './awaiter';
-import type { CallbackEntry } from './awaiter';
+import type { Awaiter, CallbackEntry } from './awaiter';
+import { awaitInTask, scheduleTaskWakeup } from './task-step';
 import { unwatchUnretrieved, watchUnretrieved } from './unretrieved';
 import type { BaseEventLoop } from './base-event-loop';
 import type { Task } from './task';
@@ -74,14 +78,14 @@ const NATIVE_UNUSED = 0;
 const NATIVE_AWAITED = 1;
 const NATIVE_SETTLED = 2;
 
+/** True for a done callback, or an awaiter no Task of a loop waits in. */
+function isLooplessEntry(entry: CallbackEntry): boolean {
+  return typeof entry === 'function' || entry.task === undefined || entry.task._loop === null;
+}
+
 /** Settles the native promise of a done future, for the code awaiting it natively. */
 function settleNative(future: Future<any>): void {
   future._native = NATIVE_SETTLED;
-  const tasks = future._awaitingTasks;
-  if (tasks !== null) {
-    future._awaitingTasks = null;
-    for (const task of tasks) task._awaitDone(future);
-  }
   const resolve = future._nativeResolve;
   const reject = future._nativeReject;
   future._nativeResolve = future._nativeReject = NOOP;
@@ -108,22 +112,25 @@ function awaitProblem(task: Task<unknown>, future: Future<unknown>): string | un
 }
 
 // The `constructor` getter of every Future class (see the header). Inside
-// a Task it also records the future as awaited by the task (so that
-// task.cancel() cancels it), or throws at the await if the task may not
-// await it.
+// a Task's step, a pending future answers its own class instead of
+// Promise: the engine then awaits it as a thenable and calls then() on a
+// later job, which gives the task an await of its own (resumed through its
+// loop, see task-step.ts). The getter also makes asyncio's checks (a task
+// awaiting itself, a future of another loop), throwing at the await.
 function awaitedConstructor(this: Future<unknown>): unknown {
   if (this._state === 'PENDING') {
     const task = currentTaskOrUndefined();
-    if (task !== undefined && !task.done()) {
+    if (task !== undefined && task._waiterAwaiter === null && !task.done()) {
       const problem = awaitProblem(task, this);
       if (problem !== undefined) throw new RuntimeError(problem);
-      (this._awaitingTasks ??= []).push(task);
-      task._awaitStart(this);
+      // Port of tasks.py Task.__step: the future the step yields becomes
+      // the task's _fut_waiter (the last one read in the step wins).
+      task._waiter = this;
+      return (this as unknown as Record<symbol, unknown>)[REAL_CLASS];
     }
-  }
-  if (this._native === NATIVE_UNUSED) {
-    if (this._state === 'PENDING') this._native = NATIVE_AWAITED;
-    else settleNative(this);
+    if (this._native === NATIVE_UNUSED) this._native = NATIVE_AWAITED;
+  } else if (this._native === NATIVE_UNUSED) {
+    settleNative(this);
   }
   return Promise;
 }
@@ -177,8 +184,6 @@ export class Future<T = unknown> extends Promise<T> implements PromiseLike<T> {
   /** @internal */ _nativeReject: (reason: unknown) => void;
   /** @internal NATIVE_UNUSED, NATIVE_AWAITED or NATIVE_SETTLED. */
   _native = NATIVE_UNUSED;
-  /** @internal Tasks awaiting this future natively (each learns when it is done). */
-  _awaitingTasks: Task<unknown>[] | null = null;
 
   /** @internal */ _state: State = 'PENDING';
   /** @internal */ _result: T | undefined = undefined;
@@ -228,12 +233,15 @@ export class Future<T = unknown> extends Promise<T> implements PromiseLike<T> {
       if (this._exception !== null) info.push(`exception=${formatError(this._exception)}`);
       else info.push(`result=${formatValue(this._result)}`);
     }
-    // What runs when it is done: its callbacks, then the Tasks awaiting it
-    // natively (asyncio shows those as Task.task_wakeup callbacks).
+    // What runs when it is done: its callbacks, and the awaiters then()
+    // left (a Task's own await shows as asyncio's Task.task_wakeup).
     const callbacks: string[] = (this._callbacks ?? []).map((callback) =>
-      formatCallback(typeof callback === 'function' ? callback : resumeAwaiter),
+      typeof callback === 'function'
+        ? formatCallback(callback)
+        : callback.task !== undefined
+          ? 'Task.taskWakeup()'
+          : formatCallback(resumeAwaiter),
     );
-    for (let n = this._awaitingTasks?.length ?? 0; n > 0; n--) callbacks.push('Task.taskWakeup()');
     if (callbacks.length > 0) {
       const cb = (i: number): string => callbacks[i];
       const size = callbacks.length;
@@ -303,10 +311,20 @@ export class Future<T = unknown> extends Promise<T> implements PromiseLike<T> {
     if (loop !== null) {
       for (const callback of callbacks) {
         if (typeof callback === 'function') loop.callSoon(callback, this);
+        else if (callback.task !== undefined) scheduleTaskWakeup(callback.task, this, callback);
         else loop.callSoon(resumeAwaiter, this, callback);
       }
-    } else {
+    } else if (callbacks.every(isLooplessEntry)) {
       runLooplessCallbacksSoon(callbacks, this);
+    } else {
+      // A Task of a loop awaits this loop-less future: it resumes through
+      // its loop, the other callbacks on the microtask.
+      const rest: CallbackEntry[] = [];
+      for (const callback of callbacks) {
+        if (isLooplessEntry(callback)) rest.push(callback);
+        else scheduleTaskWakeup((callback as Awaiter).task as Task<unknown>, this, callback as Awaiter);
+      }
+      if (rest.length > 0) runLooplessCallbacksSoon(rest, this);
     }
   }
 
@@ -416,26 +434,21 @@ export class Future<T = unknown> extends Promise<T> implements PromiseLike<T> {
   /**
    * Promise interface: settles with the result, or rejects with the
    * exception (CancelledError if cancelled). Awaiting a future retrieves its
-   * exception. Inside a Task, this is also how the Task learns which future
-   * it awaits, so task.cancel() can cancel it.
+   * exception. Inside a Task's step, the engine's then() call for an
+   * `await` of a pending future is the task's own await (task-step.ts).
    */
   override then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    if (this._state !== 'PENDING') return thenDone(this, onfulfilled, onrejected);
     const task = currentTaskOrUndefined();
-    let waiter: typeof task;
-    if (task !== undefined && !task.done()) {
-      const problem = awaitProblem(task, this);
-      if (problem !== undefined) {
-        return Promise.reject(new RuntimeError(problem)).then(onfulfilled, onrejected);
-      }
-      waiter = task;
+    // The engine's then() call for an await the getter saw in the task's
+    // step (see awaitedConstructor): the task's own await.
+    if (task !== undefined && task._waiter === this && task._waiterAwaiter === null && !task.done()) {
+      return awaitInTask(task, this, onfulfilled, onrejected) as Promise<R1 | R2>;
     }
-    const promise = addAwaiter<R1 | R2>(this, onfulfilled, onrejected, waiter);
-    waiter?._awaitStart(this);
-    return promise;
+    if (this._state !== 'PENDING') return thenDone(this, onfulfilled, onrejected);
+    return addAwaiter<R1 | R2>(this, onfulfilled, onrejected, undefined);
   }
 
   /** Promise interface: like then(undefined, onrejected). */

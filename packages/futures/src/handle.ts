@@ -16,6 +16,8 @@ export class Handle {
   /** @internal */ _args: unknown[] | null;
   /** @internal */ _cancelled = false;
   /** @internal */ _repr: string | null = null;
+  /** @internal A Task's step (task-step.ts): the loop lets it finish before its next callback. */
+  _taskStep = false;
   /** @internal */ readonly _loop: BaseEventLoop;
 
   constructor(callback: Callback, args: unknown[], loop: BaseEventLoop) {

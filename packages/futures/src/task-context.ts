@@ -6,12 +6,12 @@
 // awaits. It learns them this way: the Task runs its function inside an
 // AsyncLocalStorage context holding the Task; `await future` reads
 // future.constructor (a getter, see future.ts) from the awaiting code's
-// context, and so does Future.then() when it is called; both ask this
-// module which Task (if any) is awaiting.
+// context, and the engine's then() call that follows runs there too; both
+// ask this module which Task (if any) is awaiting (see task-step.ts).
 //
 // The AsyncLocalStorage is created when the first Task is, so a program
 // that uses futures but no tasks never turns on Node's promise hooks (the
-// cost of AsyncLocalStorage on Node 20; see README "Task cancellation").
+// cost of AsyncLocalStorage on Node 20; see README "How a Task runs").
 // It is also disabled whenever no Task is pending, which turns the hooks
 // off again (the next Task's run() turns them on).
 import { AsyncLocalStorage } from 'node:async_hooks';

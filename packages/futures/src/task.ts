@@ -2,19 +2,20 @@
 // be cancelled while it waits.
 //
 // asyncio's Task steps a coroutine itself; here the JavaScript engine runs
-// the async function, so the mechanism differs (see task-context.ts):
+// the async function, so the mechanism differs (see task-step.ts and
+// task-context.ts):
 // - The function runs inside an AsyncLocalStorage context that holds the
-//   Task. Every Future awaited from that context (its `constructor` getter
-//   or its then() runs there: every Future the function awaits, however
-//   deep in helper functions) is
-//   recorded as awaited until it completes: asyncio's _fut_waiter, except
-//   that Promise.all/race can make a function await several at once.
-// - task.cancel(msg) cancels every awaited Future, so the operation behind
-//   it is cancelled and the function sees CancelledError at that await. If
-//   it awaits no Future (a plain promise, or it is between awaits), the
-//   request is kept (asyncio's _must_cancel) and delivered by cancelling the
-//   next Future it awaits. It also aborts the AbortSignal given to the
-//   function, the JavaScript way to tell plain-promise code to stop.
+//   Task. The Future the task's step awaits last becomes its waiter
+//   (asyncio's _fut_waiter); the task resumes from it through its loop's
+//   callSoon (a loop-less task: on a microtask), so its steps run only while
+//   its loop runs, in order with the loop's other callbacks.
+// - task.cancel(msg) cancels the waiter only, so the operation behind it is
+//   cancelled and the function sees CancelledError at that await. If there
+//   is none (the task awaits a plain promise, or runs), or the waiter is
+//   already done, the request is kept (asyncio's _must_cancel) and
+//   delivered once: at the await it resumes from, or by cancelling the next
+//   Future it awaits. It also aborts the AbortSignal given to the function,
+//   the JavaScript way to tell plain-promise code to stop.
 // - The task ends cancelled if the function lets CancelledError propagate,
 //   or if it returns while a request is still pending. An AbortError (the
 //   rejection Node's own APIs give for an aborted signal) thrown after this
@@ -26,6 +27,7 @@ import { getRunningLoopOrNull } from './running-loop';
 import { currentTaskOrUndefined, runInTask } from './task-context';
 import { finishTask, pendingTasksOf, registerTask, unlistTask } from './task-registry';
 import type { TaskRecord } from './task-registry';
+import type { Awaiter } from './awaiter';
 import type { BaseEventLoop } from './base-event-loop';
 
 /** What a Task runs: an async function given the task's AbortSignal. */
@@ -72,8 +74,10 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */ _name: string;
   /** @internal */ _numCancelsRequested = 0;
   /** @internal */ _mustCancel = false;
-  /** @internal The Futures the function is awaiting right now. */
-  _waitingOn: Set<Future<unknown>> | null = null;
+  /** @internal The Future the task waits on (asyncio's _fut_waiter), see task-step.ts. */
+  _waiter: Future<unknown> | null = null;
+  /** @internal The task's awaiter on _waiter once suspended there; null while the task runs. */
+  _waiterAwaiter: Awaiter | null = null;
   /** @internal */ _controller: AbortController | null = null;
   /** @internal Its entry in the registry of pending tasks; null once done (see task-registry.ts). */
   _record: TaskRecord | null = null;
@@ -95,7 +99,7 @@ export class Task<T = unknown> extends Future<T> {
     // not listed, but is reported when collected, as in asyncio.
     const record = registerTask(this);
     try {
-      if (this._loop !== null) this._loop.callSoon(startTask, this);
+      if (this._loop !== null) this._loop.callSoon(startTask, this)._taskStep = true;
       else queueMicrotask(() => startTask(this));
     } catch (error) {
       unlistTask(record);
@@ -109,10 +113,7 @@ export class Task<T = unknown> extends Future<T> {
     const info = super._reprInfo();
     if (this._numCancelsRequested > 0 && !this.done()) info[0] = 'cancelling';
     info.splice(1, 0, `name=${formatValue(this._name)}`);
-    if (this._waitingOn !== null && this._waitingOn.size === 1) {
-      const [waiter] = this._waitingOn;
-      info.splice(2, 0, `wait_for=${waiter.toString()}`);
-    }
+    if (this._waiter !== null) info.splice(2, 0, `wait_for=${this._waiter.toString()}`);
     return info;
   }
 
@@ -158,10 +159,10 @@ export class Task<T = unknown> extends Future<T> {
 
   // Port of tasks.py Task.cancel.
   /**
-   * Asks the task to stop: cancels the Futures it awaits (or the next one it
-   * awaits) and aborts its signal. Returns false if the task is done. Unlike
-   * Future.cancel, the task is not cancelled at once, and may even refuse
-   * by catching CancelledError.
+   * Asks the task to stop: cancels the Future it waits on (or keeps the
+   * request for its next await) and aborts its signal. Returns false if
+   * the task is done. Unlike Future.cancel, the task is not cancelled at
+   * once, and may even refuse by catching CancelledError.
    */
   override cancel(msg?: string | null): boolean {
     if (msg !== undefined && msg !== null && typeof msg !== 'string') {
@@ -170,18 +171,12 @@ export class Task<T = unknown> extends Future<T> {
     this._retrieved();
     if (this.done()) return false;
     this._numCancelsRequested += 1;
-    let cancelledWaiter = false;
-    if (this._waitingOn !== null) {
-      // Leave them recorded: an awaited Task may catch the cancellation,
-      // and then it has to be cancelled again by the next request.
-      for (const future of [...this._waitingOn]) {
-        if (future.cancel(msg)) cancelledWaiter = true;
-      }
-    }
     if (this._controller === null || !this._controller.signal.aborted) {
       (this._controller ??= new AbortController()).abort(new CancelledError(msg ?? undefined));
     }
-    if (cancelledWaiter) return true;
+    // Only the future the task is suspended on: the others its code
+    // touched may be awaited by other tasks too.
+    if (this._waiter !== null && this._waiter.cancel(msg)) return true;
     this._mustCancel = true;
     this._cancelMessage = msg ?? undefined;
     return true;
@@ -201,18 +196,6 @@ export class Task<T = unknown> extends Future<T> {
       if (this._numCancelsRequested === 0) this._mustCancel = false;
     }
     return this._numCancelsRequested;
-  }
-
-  /** @internal Called when this task's code awaits `future` (future.ts). */
-  _awaitStart(future: Future<unknown>): void {
-    (this._waitingOn ??= new Set()).add(future);
-    // Port of tasks.py Task.__step: a pending request cancels the new waiter.
-    if (this._mustCancel && future.cancel(this._cancelMessage)) this._mustCancel = false;
-  }
-
-  /** @internal Called when an awaited future is done (future.ts, awaiter.ts). */
-  _awaitDone(future: Future<unknown>): void {
-    this._waitingOn?.delete(future);
   }
 
   /** @internal The function returned `value`. */
@@ -281,7 +264,8 @@ export class Task<T = unknown> extends Future<T> {
       this._record = null;
       finishTask(record);
     }
-    this._waitingOn = null;
+    this._waiter = null;
+    this._waiterAwaiter = null;
   }
 }
 
@@ -292,11 +276,14 @@ function startTask(task: Task<unknown>): void {
 // Port of tasks.py current_task.
 /**
  * The Task whose code is running (this function, or code it awaits), or
- * null. With `loop`, only a task of that loop counts.
+ * null. With `loop`, only a task of that loop counts. A callback the task
+ * scheduled (a Node timer, an event listener) runs in the task's async
+ * context but not in its step: while the task is suspended on a Future,
+ * such code gets null, as asyncio's current_task() outside a step.
  */
 export function currentTask(loop?: BaseEventLoop | null): Task<unknown> | null {
   const task = currentTaskOrUndefined();
-  if (task === undefined || task.done()) return null;
+  if (task === undefined || task.done() || task._waiterAwaiter !== null) return null;
   if (loop !== undefined && task._loop !== loop) return null;
   return task;
 }

@@ -1,16 +1,25 @@
-// Port of tasks.py wait_for (the 3.11 algorithm) and _cancel_and_wait.
+// Port of tasks.py wait_for (3.12+: `async with timeouts.timeout()`) and
+// _cancel_and_wait.
 //
-// In a running loop the deadline is a loop timer and the internal futures
-// belong to the loop; with no loop they are loop-less and the deadline is a
-// Node timer. Either way, on expiry `aw` is cancelled and waited for (a
-// Task may take a while to honour it), then TimeoutError is thrown. A
-// promise cannot be cancelled: waitFor stops waiting for it, that is all.
+// In a Task, waitFor awaits `aw` itself under a deadline that cancels the
+// task (timeouts.py Timeout): `aw` is then the task's waiter, so it is
+// cancelled and waited for (a Task may take a while to honour it), and the
+// resulting CancelledError becomes TimeoutError only if no other cancel()
+// of the task came meanwhile. A cancellation of the waiting task is thus
+// never swallowed, even if `aw` finished in the same loop iteration (the
+// 3.11 algorithm returned its result then, gh-86296). Outside any Task
+// (plain async code) nothing else can cancel the wait, and the 3.11
+// algorithm below is kept. In a running loop the deadline is a loop timer;
+// with no loop it is a Node timer. A promise cannot be cancelled: waitFor
+// stops waiting for it, that is all.
 import { CancelledError, TimeoutError } from './errors';
 import { ensureFuture } from './ensure-future';
 import type { Awaitable } from './ensure-future';
 import { Future, isFuture } from './future';
 import { isThenable } from './handle';
 import { getRunningLoopOrNull } from './running-loop';
+import { currentTask } from './task';
+import type { Task } from './task';
 import { callLaterOn, checkDelay } from './timers';
 import type { BaseEventLoop } from './base-event-loop';
 
@@ -75,6 +84,8 @@ async function waitForImpl<T>(aw: Awaitable<T>, ms: number | null): Promise<T> {
     await cancelAndWait(future, loop);
     return timedOut(future, ms);
   }
+  const task = currentTask();
+  if (task !== null) return await awaitWithTimeout(task, future, loop, ms);
   const waiter = new Future<void>({ loop });
   const timeout = callLaterOn(loop, ms, () => releaseWaiter(waiter));
   const release = (): void => releaseWaiter(waiter);
@@ -98,4 +109,38 @@ async function waitForImpl<T>(aw: Awaitable<T>, ms: number | null): Promise<T> {
   } finally {
     timeout.cancel();
   }
+}
+
+// Port of timeouts.py Timeout: __aenter__ (reschedule), _on_timeout and
+// __aexit__, as wait_for uses them since 3.12.
+/** Awaits `future` in `task`; after `ms`, cancels the task and turns that cancellation into TimeoutError. */
+async function awaitWithTimeout<T>(
+  task: Task<unknown>,
+  future: Future<T>,
+  loop: BaseEventLoop | null,
+  ms: number,
+): Promise<T> {
+  const cancelling = task.cancelling();
+  let expiring = false;
+  const timeout = callLaterOn(loop, ms, () => {
+    expiring = true;
+    task.cancel();
+  });
+  let value: T | undefined;
+  let failure: unknown;
+  let failed = false;
+  try {
+    value = await future;
+  } catch (error) {
+    failed = true;
+    failure = error;
+  }
+  timeout.cancel();
+  // Only the deadline's own request is withdrawn; if another cancel() came
+  // too, the CancelledError stays one.
+  if (expiring && task.uncancel() <= cancelling && failed && failure instanceof CancelledError) {
+    throw new TimeoutError(`timed out after ${ms} ms`, { cause: failure });
+  }
+  if (failed) throw failure;
+  return value as T;
 }

@@ -225,10 +225,11 @@ describe('runUntilComplete', () => {
 });
 
 describe('close', () => {
-  test('closing a running loop is refused with RuntimeError', async () => {
+  test('closing a running loop throws RuntimeError synchronously (base_events.py close)', async () => {
     const loop = newLoop();
     const run = loop.runForever();
-    await expect(loop.close()).rejects.toThrow('Cannot close a running event loop');
+    expect(() => loop.close()).toThrow(RuntimeError);
+    expect(() => loop.close()).toThrow('Cannot close a running event loop');
     expect(loop.isClosed()).toBe(false);
     loop.stop();
     await run;
@@ -236,9 +237,13 @@ describe('close', () => {
 
   test('closing the loop from one of its own tasks fails that task (test_close_running_event_loop)', async () => {
     const loop = newLoop();
-    await expect(loop.runUntilComplete(async () => await loop.close())).rejects.toThrow(
-      'Cannot close a running event loop',
-    );
+    let returned: unknown = 'nothing';
+    await expect(
+      loop.runUntilComplete(async () => {
+        returned = loop.close();
+      }),
+    ).rejects.toThrow('Cannot close a running event loop');
+    expect(returned).toBe('nothing');
   });
 
   test('close is idempotent and isClosed reports it', async () => {
