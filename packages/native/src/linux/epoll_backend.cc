@@ -196,6 +196,8 @@ int EpollBackend::Cancel(Op* op) {
     OpQueue& q = st->queues[s->direction];
     bool was_head = q.head == op;
     q.Remove(op);
+    // A sendfile reports the bytes it sent; a send or write cut short is
+    // -ECANCELED (see TryStream in epoll_ops.cc).
     bool progress = op->kind == OpKind::kSendFile && s->sent > 0;
     Finish(op, progress ? static_cast<int32_t>(s->sent) : -ECANCELED);
     // The op behind may be able to run now (say, a send behind a connect).

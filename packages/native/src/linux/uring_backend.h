@@ -74,6 +74,8 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   // or start its next step (sendfile).
   void OnCqe(Op* op, uint64_t tag, int32_t res);
   void AdvanceFileSend(Op* op);
+  // A send or write after a CQE: complete it, or send the rest.
+  void AdvanceStream(Op* op, int32_t res);
   // Hands op to JavaScript with result, releasing what the backend held.
   void Finish(Op* op, int32_t result);
   // Frees what op's state owns (the sendfile buffer).
@@ -100,7 +102,8 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   void Leave(Op* op);
   // Takes a waiting op out of its lane.
   void Unqueue(Op* op);
-  // Tries a send now; true when it finished (sent, or failed), false on EAGAIN.
+  // Tries a send now; true when it finished (sent in full, or failed), false
+  // when the ring must send it or the rest of it.
   bool SendNow(Op* op);
   // Queues an ASYNC_CANCEL for the SQE with this user_data.
   void IssueCancel(uint64_t target);

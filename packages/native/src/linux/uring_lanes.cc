@@ -67,7 +67,8 @@ void UringBackend::Admit(Op* op) {
 // does: a socket with room takes it now, without waiting for the batch's
 // JavaScript to return and the submission after it. Its completion still
 // goes out with the next batch (as an op finished without the kernel).
-// EAGAIN (no room) leaves it to the ring.
+// EAGAIN (no room) leaves it to the ring, and so does a short send: the
+// ring sends the rest (AdvanceStream) while the op keeps its lane.
 bool UringBackend::SendNow(Op* op) {
   ssize_t r;
   do {
@@ -75,7 +76,12 @@ bool UringBackend::SendNow(Op* op) {
              op->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
   } while (r < 0 && errno == EINTR);
   if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
-  StateOf(op)->results[0] = r < 0 ? -errno : static_cast<int32_t>(r);
+  OpState* s = StateOf(op);
+  if (r > 0 && static_cast<size_t>(r) < op->length) {
+    s->moved = static_cast<uint64_t>(r);
+    return false;
+  }
+  s->results[0] = r < 0 ? -errno : static_cast<int32_t>(r);
   cancelled_.push_back(op);
   return true;
 }

@@ -68,6 +68,8 @@ struct OpState {
     socklen_t addr_len;
     __kernel_timespec timeout;
     FileSend file;
+    // A send or write: the bytes earlier steps moved (see AdvanceStream).
+    uint64_t moved;
   };
 };
 
