@@ -49,6 +49,10 @@ int EpollBackend::Start(napi_env env, CompletionSink* sink) {
     if (timer_fd_ < 0) err = -errno;
   }
   if (err == 0) err = AddToSet(epoll_fd_, timer_fd_, kTimerData);
+  if (err == 0) {
+    wait_ids_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (wait_ids_fd_ < 0) err = -errno;
+  }
   if (err == 0) err = watcher_.Start(env, epoll_fd_, this, /*with_prepare=*/false);
   if (err < 0) {
     Shutdown();
@@ -275,7 +279,8 @@ void EpollBackend::Shutdown() {
   if (timer_fd_ >= 0) close(timer_fd_);
   if (wake_fd_ >= 0) close(wake_fd_);
   if (epoll_fd_ >= 0) close(epoll_fd_);
-  timer_fd_ = wake_fd_ = epoll_fd_ = -1;
+  if (wait_ids_fd_ >= 0) close(wait_ids_fd_);
+  timer_fd_ = wake_fd_ = epoll_fd_ = wait_ids_fd_ = -1;
 }
 
 }  // namespace iocp::epoll

@@ -2,6 +2,7 @@
 // called from the JavaScript thread.
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <climits>
@@ -109,6 +110,7 @@ void UringBackend::Prepare(Op* op) {
   io_uring_sqe* sqe = ring_.NextSqe();
   sqe->fd = fd;
   sqe->user_data = UserData(op, kFirst);
+  s->fd_sqe = sqe;
   s->outstanding = 1;
   switch (op->kind) {
     case OpKind::kNop:
@@ -211,6 +213,7 @@ void UringBackend::Prepare(Op* op) {
       send->fd = fd;
       send->msg_flags = MSG_NOSIGNAL | MSG_WAITALL;
       send->user_data = UserData(op, kSecond);
+      s->fd_sqe = send;
       break;
     }
     case OpKind::kAcceptPipe:
@@ -227,6 +230,13 @@ void UringBackend::OnCqe(Op* op, uint64_t tag, int32_t res) {
   s->results[tag == kSecond ? 1 : 0] = res;
   if (--s->outstanding > 0) return;
   int32_t first = s->results[0];
+  if (s->orphaned) {
+    // Its fd was closed under it (see Orphan): it ends here, whatever the
+    // kernel did with the closed file meanwhile. A socket it accepted
+    // anyway has nobody to receive it.
+    if (op->kind == OpKind::kAccept && first >= 0) close(first);
+    return Finish(op, -EBADF);
+  }
   switch (op->kind) {
     case OpKind::kRecvFrom:
       op->addr_len = first >= 0 ? static_cast<int32_t>(s->msg.hdr.msg_namelen) : 0;
