@@ -70,8 +70,9 @@ int32_t TrySendFile(Op* op, OpState* s, int fd) {
 // (so no later send slips in between) and waits for the handle to turn
 // writable again. It calls again until EAGAIN, which an edge-triggered
 // registration needs to report the next edge. An error after some bytes went
-// out is reported as the error, as with a failed overlapped send: the
-// stream was cut at a point the caller cannot know.
+// out is reported as the error, as with a failed overlapped send (see
+// AdvanceStream in uring_ops.cc, after windows_events.py IocpProactor.send):
+// the stream was cut at a point the caller cannot know.
 int32_t TryStream(Op* op, OpState* s, int fd, int flags) {
   for (;;) {
     const uint8_t* rest = op->data + s->sent;

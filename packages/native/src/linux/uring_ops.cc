@@ -268,7 +268,9 @@ void UringBackend::OnCqe(Op* op, uint64_t tag, int32_t res) {
 // the op still holds its lane, so no later send on the handle slips in
 // between, and JavaScript hears of it only once. A datagram is never short.
 // An error after some bytes went out is reported as the error (the count is
-// lost, as with a failed overlapped send), and so is a cancellation
+// lost, as with a failed overlapped send: windows_events.py
+// IocpProactor.send's finish_send raises what ov.getresult() reports,
+// ERROR_OPERATION_ABORTED as ConnectionResetError), and so is a cancellation
 // (-ECANCELED, as IOCP reports ERROR_OPERATION_ABORTED): either way the
 // stream was cut at a point the caller cannot know, and only closing it is
 // safe. A cancel that lost the race to the last step reports the full length.
