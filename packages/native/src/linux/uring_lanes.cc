@@ -167,7 +167,9 @@ void UringBackend::Detach(int64_t handle) {
 }
 
 void UringBackend::Orphan(HandleLanes& entry, int fd) {
-  for (Lane& lane : entry.lanes) {
+  Op* in_kernel[2] = {nullptr, nullptr};
+  for (int direction = 0; direction < 2; ++direction) {
+    Lane& lane = entry.lanes[direction];
     // Ops waiting in the lane never reached the kernel: they end now.
     while (lane.head != nullptr) {
       Op* op = lane.head;
@@ -192,14 +194,19 @@ void UringBackend::Orphan(HandleLanes& entry, int fd) {
       // would act on the new file, so it is pointed at no fd (the kernel
       // fails it with -EBADF); the slot of one submitted already is the
       // ring's again, untouched unless it still holds this very SQE (which
-      // the kernel no longer reads). In the kernel, the op holds the closed
-      // file: it is cancelled there. OnCqe ends it with -EBADF.
+      // the kernel no longer reads).
       io_uring_sqe* sqe = s->fd_sqe;
       if ((sqe->user_data & ~kTagMask) == UserData(holder, 0) && sqe->fd == fd) sqe->fd = -1;
-      Cancel(holder);
+      in_kernel[direction] = holder;
     }
     // An op that already has its result (a send done at once) waits in
     // cancelled_ and keeps it.
+  }
+  // In the kernel, an orphan holds the closed file: it is cancelled there,
+  // and OnCqe ends it with -EBADF. Only now: a cancel submits the queued
+  // SQEs, which must all be poisoned first.
+  for (Op* op : in_kernel) {
+    if (op != nullptr) Cancel(op);
   }
 }
 
