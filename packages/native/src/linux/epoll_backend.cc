@@ -49,6 +49,10 @@ int EpollBackend::Start(napi_env env, CompletionSink* sink) {
     if (timer_fd_ < 0) err = -errno;
   }
   if (err == 0) err = AddToSet(epoll_fd_, timer_fd_, kTimerData);
+  if (err == 0) {
+    wait_ids_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (wait_ids_fd_ < 0) err = -errno;
+  }
   if (err == 0) err = watcher_.Start(env, epoll_fd_, this, /*with_prepare=*/false);
   if (err < 0) {
     Shutdown();
@@ -196,6 +200,8 @@ int EpollBackend::Cancel(Op* op) {
     OpQueue& q = st->queues[s->direction];
     bool was_head = q.head == op;
     q.Remove(op);
+    // A sendfile reports the bytes it sent; a send or write cut short is
+    // -ECANCELED (see TryStream in epoll_ops.cc).
     bool progress = op->kind == OpKind::kSendFile && s->sent > 0;
     Finish(op, progress ? static_cast<int32_t>(s->sent) : -ECANCELED);
     // The op behind may be able to run now (say, a send behind a connect).
@@ -273,7 +279,8 @@ void EpollBackend::Shutdown() {
   if (timer_fd_ >= 0) close(timer_fd_);
   if (wake_fd_ >= 0) close(wake_fd_);
   if (epoll_fd_ >= 0) close(epoll_fd_);
-  timer_fd_ = wake_fd_ = epoll_fd_ = -1;
+  if (wait_ids_fd_ >= 0) close(wait_ids_fd_);
+  timer_fd_ = wake_fd_ = epoll_fd_ = wait_ids_fd_ = -1;
 }
 
 }  // namespace iocp::epoll

@@ -86,6 +86,11 @@ class EpollBackend : public Backend, public LoopWatcher::Client {
   // and out of the deadline heap.
   void EndWait(Op* op);
   void DropGroup(int fd);
+  // Whether fd still names the file its wait group was made for.
+  bool SameWaitedFile(int fd);
+  // Ends the waits of a group whose file was closed by other code (-EBADF)
+  // and drops the group.
+  void EndStaleGroup(int fd);
   // Every waiter of the handle's group is signalled.
   void SignalGroup(int fd);
   void ExpireDeadlines();
@@ -103,10 +108,14 @@ class EpollBackend : public Backend, public LoopWatcher::Client {
   std::vector<Ready> delivering_;
   // Registered handles by fd number.
   std::vector<std::unique_ptr<FdState>> fds_;
-  // Wait groups by the waited handle's fd number. A handle must not be
-  // closed while waits on it are pending (as on Windows, where closing a
-  // handle under RegisterWaitForSingleObject is undefined).
+  // Wait groups by the waited handle's fd number. A handle closed by other
+  // code while waits on it are pending keeps them pending (the group's
+  // duplicate holds the file) until they time out or are cancelled, or a
+  // wait on a new file under the number ends them with -EBADF.
   std::unordered_map<int, WaitGroup> waits_;
+  // An epoll set nobody waits on: which file each waited number named when
+  // its group was made (see SameWaitedFile).
+  int wait_ids_fd_ = -1;
   DeadlineHeap deadlines_;
   // The deadline the timerfd is armed for (0: disarmed).
   uint64_t armed_deadline_ = 0;

@@ -1,6 +1,6 @@
 // What the epoll backend keeps for one operation, inside Op::os: where the
 // op waits (a handle's read or write queue, or a handle wait), its links in
-// that intrusive queue, and the progress of connect and sendfile.
+// that intrusive queue, and the progress of connect, send, write and sendfile.
 #ifndef IOCP_LINUX_EPOLL_OP_STATE_H_
 #define IOCP_LINUX_EPOLL_OP_STATE_H_
 
@@ -45,7 +45,8 @@ struct OpState {
   // in the deadline heap.
   uint32_t heap_index;
   uint64_t deadline;
-  // sendfile: the next file offset, bytes still to send, bytes sent.
+  // sendfile: the next file offset, bytes still to send, bytes sent. A send
+  // or write: bytes sent (it completes only when all are).
   uint64_t file_offset;
   uint64_t remaining;
   uint64_t sent;

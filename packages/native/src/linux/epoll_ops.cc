@@ -64,6 +64,42 @@ int32_t TrySendFile(Op* op, OpState* s, int fd) {
   return static_cast<int32_t>(s->sent);
 }
 
+// A send or write completes with its whole length or an error, as an
+// overlapped WSASend or WriteFile does on Windows: after a short call the op
+// keeps its progress and its place at the head of the handle's write queue
+// (so no later send slips in between) and waits for the handle to turn
+// writable again. It calls again until EAGAIN, which an edge-triggered
+// registration needs to report the next edge. An error after some bytes went
+// out is reported as the error, as with a failed overlapped send (see
+// AdvanceStream in uring_ops.cc, after windows_events.py IocpProactor.send):
+// the stream was cut at a point the caller cannot know.
+int32_t TryStream(Op* op, OpState* s, int fd, int flags) {
+  for (;;) {
+    const uint8_t* rest = op->data + s->sent;
+    size_t left = op->length - s->sent;
+    ssize_t r;
+    if (op->kind == OpKind::kSend) {
+      r = send(fd, rest, left, flags | MSG_NOSIGNAL);
+    } else if (op->offset == kCurrentPosition) {
+      r = write(fd, rest, left);
+    } else {
+      r = pwrite(fd, rest, left, static_cast<off_t>(op->offset + s->sent));
+      // A pipe has no position: write it as a stream (as io_uring does).
+      if (r < 0 && errno == ESPIPE) r = write(fd, rest, left);
+    }
+    if (r >= 0) {
+      s->sent += static_cast<uint64_t>(r);
+      // A call that moved nothing would repeat forever (a write at the end
+      // of what a file may hold); it reports what was moved.
+      if (s->sent >= op->length || r == 0) return static_cast<int32_t>(s->sent);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return EpollBackend::kWouldBlock;
+    return -errno;
+  }
+}
+
 }  // namespace
 
 int EpollBackend::Direction(OpKind kind) {
@@ -90,8 +126,8 @@ int32_t EpollBackend::Try(Op* op) {
         r = recv(fd, op->data, op->length, flags);
         break;
       case OpKind::kSend:
-        r = send(fd, op->data, op->length, flags | MSG_NOSIGNAL);
-        break;
+      case OpKind::kWrite:
+        return TryStream(op, s, fd, flags);
       case OpKind::kRecvFrom: {
         socklen_t len = kAddrSize;
         r = recvfrom(fd, op->data, op->length, flags, AddrOf(op), &len);
@@ -120,12 +156,6 @@ int32_t EpollBackend::Try(Op* op) {
                 : pread(fd, op->data, op->length, static_cast<off_t>(op->offset));
         // A pipe has no position: read it as a stream (as io_uring does).
         if (r < 0 && errno == ESPIPE) r = read(fd, op->data, op->length);
-        break;
-      case OpKind::kWrite:
-        r = op->offset == kCurrentPosition
-                ? write(fd, op->data, op->length)
-                : pwrite(fd, op->data, op->length, static_cast<off_t>(op->offset));
-        if (r < 0 && errno == ESPIPE) r = write(fd, op->data, op->length);
         break;
       default:
         return -ENOSYS;

@@ -1,8 +1,10 @@
 // Handle waits (waitHandle) on the epoll backend. A wait polls its handle for
 // POLLIN without reading it, so the signal of an eventfd or pidfd stays for
-// every other waiter. Each pending wait registers its own duplicate of the
-// handle (level-triggered), so several waits on one handle, or a wait on a
-// handle that is also associated, never collide in the epoll set. Timeouts
+// every other waiter. The pending waits on a handle share one registered
+// duplicate of it (level-triggered), so several waits on one handle, or a
+// wait on a handle that is also associated, never collide in the epoll set.
+// A wait on a handle whose number was reused after other code closed it
+// never joins the old file's group (SameWaitedFile). Timeouts
 // share one timerfd, armed for the earliest deadline of a min-heap. These
 // should be called from the JavaScript thread.
 #include <fcntl.h>
@@ -47,7 +49,18 @@ int EpollBackend::StartWait(Op* op) {
     return 0;
   }
   auto found = waits_.find(fd);
+  if (found != waits_.end() && !SameWaitedFile(fd)) {
+    // The group waits on a file that other code closed, and the number
+    // names a new one now: its waits end, and the new file gets a group.
+    EndStaleGroup(fd);
+    ArmTimer();
+    found = waits_.end();
+  }
   if (found == waits_.end()) {
+    // Remember which file the number names now (see SameWaitedFile). EEXIST:
+    // this file was waited on under this number before, and still is it.
+    epoll_event id{};
+    if (epoll_ctl(wait_ids_fd_, EPOLL_CTL_ADD, fd, &id) < 0 && errno != EEXIST) return -errno;
     int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (dup < 0) return -errno;
     epoll_event ev{};
@@ -89,6 +102,31 @@ void EpollBackend::DropGroup(int fd) {
   // belongs to the open file, which the original fd keeps alive.
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, dup, nullptr);
   close(dup);
+}
+
+// A wait group keeps its file open (its duplicate), so when other code
+// closes the waited fd and a new file gets the number, the group still
+// watches the old file, and a wait on the new one must not join it. The
+// file's identity is its entry in wait_ids_fd_, an epoll set nobody waits
+// on: an entry is keyed by the file and the fd number, so EPOLL_CTL_MOD under
+// the number finds the entry made when the group was created only while the
+// number still names that file (ENOENT: another file). fstat could not tell
+// two eventfds apart (they share one inode). The entry goes away with the
+// file.
+bool EpollBackend::SameWaitedFile(int fd) {
+  epoll_event id{};
+  return epoll_ctl(wait_ids_fd_, EPOLL_CTL_MOD, fd, &id) == 0;
+}
+
+void EpollBackend::EndStaleGroup(int fd) {
+  OpQueue& waiters = waits_.find(fd)->second.waiters;
+  while (!waiters.empty()) {
+    Op* op = waiters.head;
+    waiters.Remove(op);
+    if (StateOf(op)->heap_index != kNoIndex) deadlines_.Remove(op);
+    Finish(op, -EBADF);
+  }
+  DropGroup(fd);
 }
 
 void EpollBackend::SignalGroup(int fd) {

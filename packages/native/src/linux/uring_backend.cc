@@ -276,8 +276,6 @@ void UringBackend::Shutdown() {
   event_fd_ = -1;
 }
 
-// io_uring needs no per-handle registration.
-int UringBackend::Associate(int64_t /*handle*/) { return 0; }
-void UringBackend::Detach(int64_t /*handle*/) {}
+// Associate and Detach are in uring_lanes.cc (they tell a reused fd number).
 
 }  // namespace iocp::uring

@@ -74,6 +74,8 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   // or start its next step (sendfile).
   void OnCqe(Op* op, uint64_t tag, int32_t res);
   void AdvanceFileSend(Op* op);
+  // A send or write after a CQE: complete it, or send the rest.
+  void AdvanceStream(Op* op, int32_t res);
   // Hands op to JavaScript with result, releasing what the backend held.
   void Finish(Op* op, int32_t result);
   // Frees what op's state owns (the sendfile buffer).
@@ -90,6 +92,11 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   };
   struct HandleLanes {
     Lane lanes[2];
+    // The file associated under this number (fstat's device and inode), to
+    // tell a new file behind a reused number from a repeated association.
+    uint64_t dev = 0;
+    uint64_t ino = 0;
+    bool known = false;
   };
   // Whether op kind is ordered per handle, and in which direction.
   static bool Laned(OpKind kind, uint8_t* direction);
@@ -100,7 +107,11 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   void Leave(Op* op);
   // Takes a waiting op out of its lane.
   void Unqueue(Op* op);
-  // Tries a send now; true when it finished (sent, or failed), false on EAGAIN.
+  // Ends what is pending under an fd number whose file was closed by other
+  // code: the ops lose their lanes and complete with -EBADF.
+  void Orphan(HandleLanes& entry, int fd);
+  // Tries a send now; true when it finished (sent in full, or failed), false
+  // when the ring must send it or the rest of it.
   bool SendNow(Op* op);
   // Queues an ASYNC_CANCEL for the SQE with this user_data.
   void IssueCancel(uint64_t target);
@@ -124,7 +135,7 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   uint64_t finished_ = 0;
   std::deque<Op*> backlog_;
   // The lanes of every fd that had ops, indexed by fd (fds are small and
-  // reused; an idle entry costs 48 bytes and no allocation per op).
+  // reused; an idle entry costs 72 bytes and no allocation per op).
   std::vector<HandleLanes> lanes_;
   std::vector<uint64_t> cancel_backlog_;
   // Ops finished without a CQE (cancelled in the backlog), for the next batch.

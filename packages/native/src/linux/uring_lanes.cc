@@ -1,10 +1,14 @@
 // Per-handle ordering for the io_uring backend: at most one op per handle and
 // direction is in the kernel, the others wait in that lane in submission
-// order (see uring_backend.h). These should be called from the JavaScript
-// thread.
+// order (see uring_backend.h); and what a lane keeps when its fd is closed by
+// other code and the number reused. These should be called from the
+// JavaScript thread.
 #include <sys/socket.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 
 #include "linux/uring_backend.h"
 #include "linux/uring_op_state.h"
@@ -67,7 +71,8 @@ void UringBackend::Admit(Op* op) {
 // does: a socket with room takes it now, without waiting for the batch's
 // JavaScript to return and the submission after it. Its completion still
 // goes out with the next batch (as an op finished without the kernel).
-// EAGAIN (no room) leaves it to the ring.
+// EAGAIN (no room) leaves it to the ring, and so does a short send: the
+// ring sends the rest (AdvanceStream) while the op keeps its lane.
 bool UringBackend::SendNow(Op* op) {
   ssize_t r;
   do {
@@ -75,7 +80,12 @@ bool UringBackend::SendNow(Op* op) {
              op->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
   } while (r < 0 && errno == EINTR);
   if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
-  StateOf(op)->results[0] = r < 0 ? -errno : static_cast<int32_t>(r);
+  OpState* s = StateOf(op);
+  if (r > 0 && static_cast<size_t>(r) < op->length) {
+    s->moved = static_cast<uint64_t>(r);
+    return false;
+  }
+  s->results[0] = r < 0 ? -errno : static_cast<int32_t>(r);
   cancelled_.push_back(op);
   return true;
 }
@@ -116,6 +126,87 @@ void UringBackend::Leave(Op* op) {
     StateOf(next)->lane_holder = true;
     Issue(next);
     return;
+  }
+}
+
+// A handle begins under this number: the proactor associates each handle
+// once, before its first op (as Windows requires). Ops still pending under the
+// number then belong to an earlier file when the file behind it is not the
+// one associated before (or the handle was detached since): other code
+// closed the fd under them and the number was reused. The kernel keeps that
+// closed file alive while a request holds it, so a recv on it may never
+// complete, and ops queued behind it would wait for it, or reach the new
+// file, forever: Orphan ends them. fstat tells sockets, pipes and files
+// apart; files that share one inode (two eventfds, the two ends of one pipe)
+// look alike, which only matters for a read or write pending on such a file
+// when it is closed under it.
+int UringBackend::Associate(int64_t handle) {
+  if (shut_down_) return -EBADF;
+  if (handle < 0 || handle > INT_MAX) return -EBADF;
+  int fd = static_cast<int>(handle);
+  struct stat st;
+  if (fstat(fd, &st) < 0) return -errno;
+  auto index = static_cast<size_t>(fd);
+  if (index >= lanes_.size()) lanes_.resize(index < 64 ? 64 : index * 2);
+  HandleLanes& entry = lanes_[index];
+  auto dev = static_cast<uint64_t>(st.st_dev);
+  auto ino = static_cast<uint64_t>(st.st_ino);
+  bool busy = entry.lanes[0].holder != nullptr || entry.lanes[1].holder != nullptr;
+  if (busy && !(entry.known && entry.dev == dev && entry.ino == ino)) Orphan(entry, fd);
+  entry.dev = dev;
+  entry.ino = ino;
+  entry.known = true;
+  return 0;
+}
+
+// The handle is about to be closed: what is still pending under the number
+// when a handle is next associated there belongs to this one.
+void UringBackend::Detach(int64_t handle) {
+  if (handle < 0 || static_cast<uint64_t>(handle) >= lanes_.size()) return;
+  lanes_[static_cast<size_t>(handle)].known = false;
+}
+
+void UringBackend::Orphan(HandleLanes& entry, int fd) {
+  Op* in_kernel[2] = {nullptr, nullptr};
+  for (int direction = 0; direction < 2; ++direction) {
+    Lane& lane = entry.lanes[direction];
+    // Ops waiting in the lane never reached the kernel: they end now.
+    while (lane.head != nullptr) {
+      Op* op = lane.head;
+      Unqueue(op);
+      StateOf(op)->results[0] = -EBADF;
+      cancelled_.push_back(op);
+    }
+    Op* holder = lane.holder;
+    if (holder == nullptr) continue;
+    lane.holder = nullptr;
+    OpState* s = StateOf(holder);
+    s->lane_holder = false;
+    s->orphaned = true;
+    if (s->backlogged) {
+      // Its next step waits for SQ space and would go to the new file.
+      backlog_.erase(std::find(backlog_.begin(), backlog_.end(), holder));
+      s->backlogged = false;
+      s->results[0] = -EBADF;
+      cancelled_.push_back(holder);
+    } else if (s->outstanding > 0) {
+      // io_uring looks an fd up when it submits the SQE: one still queued
+      // would act on the new file, so it is pointed at no fd (the kernel
+      // fails it with -EBADF); the slot of one submitted already is the
+      // ring's again, untouched unless it still holds this very SQE (which
+      // the kernel no longer reads).
+      io_uring_sqe* sqe = s->fd_sqe;
+      if ((sqe->user_data & ~kTagMask) == UserData(holder, 0) && sqe->fd == fd) sqe->fd = -1;
+      in_kernel[direction] = holder;
+    }
+    // An op that already has its result (a send done at once) waits in
+    // cancelled_ and keeps it.
+  }
+  // In the kernel, an orphan holds the closed file: it is cancelled there,
+  // and OnCqe ends it with -EBADF. Only now: a cancel submits the queued
+  // SQEs, which must all be poisoned first.
+  for (Op* op : in_kernel) {
+    if (op != nullptr) Cancel(op);
   }
 }
 

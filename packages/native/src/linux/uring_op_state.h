@@ -55,6 +55,12 @@ struct OpState {
   // the lane (see UringBackend: one op per handle and direction at a time).
   bool lane_waiting;
   bool lane_holder;
+  // Its fd was closed by other code and the number reused (see Orphan): it
+  // ends with -EBADF and never issues another step.
+  bool orphaned;
+  // The SQE of its last step that names op->handle (Orphan poisons it when
+  // it was not submitted yet).
+  io_uring_sqe* fd_sqe;
   uint8_t direction;
   Op* lane_prev;
   Op* lane_next;
@@ -68,6 +74,8 @@ struct OpState {
     socklen_t addr_len;
     __kernel_timespec timeout;
     FileSend file;
+    // A send or write: the bytes earlier steps moved (see AdvanceStream).
+    uint64_t moved;
   };
 };
 

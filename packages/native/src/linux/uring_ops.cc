@@ -2,6 +2,7 @@
 // called from the JavaScript thread.
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <climits>
@@ -17,6 +18,9 @@ namespace {
 // One op moves at most this many bytes, so its result fits the int32
 // completion record; callers loop for more (as with TransmitFile).
 constexpr uint64_t kMaxTransfer = 0x7fffffff;
+
+// The offset of a read or write at the file's current position (-1).
+constexpr uint64_t kCurrentPosition = UINT64_MAX;
 
 // The length of the READ (and its linked SEND) of a sendfile pair.
 uint32_t PairLength(const FileSend& f) {
@@ -106,6 +110,7 @@ void UringBackend::Prepare(Op* op) {
   io_uring_sqe* sqe = ring_.NextSqe();
   sqe->fd = fd;
   sqe->user_data = UserData(op, kFirst);
+  s->fd_sqe = sqe;
   s->outstanding = 1;
   switch (op->kind) {
     case OpKind::kNop:
@@ -119,10 +124,13 @@ void UringBackend::Prepare(Op* op) {
       sqe->msg_flags = static_cast<uint32_t>(op->flags);
       break;
     case OpKind::kSend:
+      // The rest after what earlier steps sent (AdvanceStream). MSG_WAITALL
+      // makes newer kernels retry a short send on a stream socket
+      // themselves (a datagram goes out whole or not at all).
       sqe->opcode = IORING_OP_SEND;
-      sqe->addr = reinterpret_cast<uintptr_t>(op->data);
-      sqe->len = static_cast<uint32_t>(op->length);
-      sqe->msg_flags = static_cast<uint32_t>(op->flags) | MSG_NOSIGNAL;
+      sqe->addr = reinterpret_cast<uintptr_t>(op->data + s->moved);
+      sqe->len = static_cast<uint32_t>(op->length - s->moved);
+      sqe->msg_flags = static_cast<uint32_t>(op->flags) | MSG_NOSIGNAL | MSG_WAITALL;
       break;
     case OpKind::kRecvFrom:
       sqe->opcode = IORING_OP_RECVMSG;
@@ -148,12 +156,19 @@ void UringBackend::Prepare(Op* op) {
       sqe->off = static_cast<uint64_t>(op->addr_len);
       break;
     case OpKind::kRead:
-    case OpKind::kWrite:
       // An offset of -1 (all ones) is the file's current position.
-      sqe->opcode = op->kind == OpKind::kRead ? IORING_OP_READ : IORING_OP_WRITE;
+      sqe->opcode = IORING_OP_READ;
       sqe->addr = reinterpret_cast<uintptr_t>(op->data);
       sqe->len = static_cast<uint32_t>(op->length);
       sqe->off = op->offset;
+      break;
+    case OpKind::kWrite:
+      // The rest after what earlier steps wrote (AdvanceStream), at the
+      // current position (-1, all ones) or after the bytes written so far.
+      sqe->opcode = IORING_OP_WRITE;
+      sqe->addr = reinterpret_cast<uintptr_t>(op->data + s->moved);
+      sqe->len = static_cast<uint32_t>(op->length - s->moved);
+      sqe->off = op->offset == kCurrentPosition ? op->offset : op->offset + s->moved;
       break;
     case OpKind::kWaitHandle:
       // POLL_ADD reports readiness without reading: the signal of an
@@ -198,6 +213,7 @@ void UringBackend::Prepare(Op* op) {
       send->fd = fd;
       send->msg_flags = MSG_NOSIGNAL | MSG_WAITALL;
       send->user_data = UserData(op, kSecond);
+      s->fd_sqe = send;
       break;
     }
     case OpKind::kAcceptPipe:
@@ -214,6 +230,13 @@ void UringBackend::OnCqe(Op* op, uint64_t tag, int32_t res) {
   s->results[tag == kSecond ? 1 : 0] = res;
   if (--s->outstanding > 0) return;
   int32_t first = s->results[0];
+  if (s->orphaned) {
+    // Its fd was closed under it (see Orphan): it ends here, whatever the
+    // kernel did with the closed file meanwhile. A socket it accepted
+    // anyway has nobody to receive it.
+    if (op->kind == OpKind::kAccept && first >= 0) close(first);
+    return Finish(op, -EBADF);
+  }
   switch (op->kind) {
     case OpKind::kRecvFrom:
       op->addr_len = first >= 0 ? static_cast<int32_t>(s->msg.hdr.msg_namelen) : 0;
@@ -231,9 +254,35 @@ void UringBackend::OnCqe(Op* op, uint64_t tag, int32_t res) {
       return Finish(op, first);
     case OpKind::kSendFile:
       return AdvanceFileSend(op);
+    case OpKind::kSend:
+    case OpKind::kWrite:
+      return AdvanceStream(op, first);
     default:
       return Finish(op, first);
   }
+}
+
+// A send or write completes with its whole length or an error, as an
+// overlapped WSASend or WriteFile does on Windows: a short step (a stream
+// socket or pipe with less room than the rest) goes on with the rest while
+// the op still holds its lane, so no later send on the handle slips in
+// between, and JavaScript hears of it only once. A datagram is never short.
+// An error after some bytes went out is reported as the error (the count is
+// lost, as with a failed overlapped send: windows_events.py
+// IocpProactor.send's finish_send raises what ov.getresult() reports,
+// ERROR_OPERATION_ABORTED as ConnectionResetError), and so is a cancellation
+// (-ECANCELED, as IOCP reports ERROR_OPERATION_ABORTED): either way the
+// stream was cut at a point the caller cannot know, and only closing it is
+// safe. A cancel that lost the race to the last step reports the full length.
+void UringBackend::AdvanceStream(Op* op, int32_t res) {
+  OpState* s = StateOf(op);
+  if (res < 0) return Finish(op, res);
+  s->moved += static_cast<uint64_t>(res);
+  // A step that moved nothing would repeat forever (a write at the end of
+  // what a file may hold); it reports what was moved.
+  if (s->moved >= op->length || res == 0) return Finish(op, static_cast<int32_t>(s->moved));
+  if (op->cancel_requested) return Finish(op, -ECANCELED);
+  Issue(op);
 }
 
 // Decides what a sendfile does after its last step: finish, or send the
