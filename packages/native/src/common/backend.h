@@ -25,9 +25,11 @@
 //      batch. Memory the kernel may still write to (op->data) stays alive
 //      until that completion: the Op holds a reference to its buffer.
 //   5. Associate(handle) before the first op on a handle (Windows: attach it
-//      to the port, once; epoll: register it edge-triggered; io_uring: no-op)
-//      and Detach(handle) before the handle is closed (after its ops were
-//      cancelled and completed), so a reused fd number starts clean.
+//      to the port, once; epoll: register it edge-triggered; io_uring: record
+//      the file behind the number) and Detach(handle) before the handle is
+//      closed (after its ops were cancelled and completed), so a reused fd
+//      number starts clean. A number closed behind the core's back and
+//      reused: the ops still pending under it end with EBADF (Linux).
 //   6. SetActive(bool): keep Node's loop alive only while ops are pending.
 //   7. Shutdown(): release everything. Called on the JavaScript thread once no
 //      op is pending, or at environment teardown, where the backend must wait
