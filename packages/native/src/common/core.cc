@@ -226,20 +226,18 @@ void Core::Complete(Op* op, int32_t result, uint32_t aux) {
   OnPendingChanged();
 }
 
+// Calls into JavaScript through the C Node-API and checks every status:
+// node-addon-api's wrappers throw a C++ exception on failure, and in an
+// environment that is terminating (worker.terminate(), process exit) every
+// call into JavaScript fails, so a throw there would unwind through libuv and
+// abort the process. A batch that cannot be delivered is dropped: nobody is
+// left to receive it. This should be called from the JavaScript thread.
 void Core::Flush() {
   if (count_ > 0 && !torn_down_) {
     uint32_t count = count_;
     count_ = 0;
-    Napi::Env env(env_);
-    Napi::HandleScope scope(env);
     in_callback_ = true;
-    try {
-      callback_.MakeCallback(env.Global(), {Napi::Number::New(env, count)}, *async_context_);
-    } catch (const Napi::Error& e) {
-      // The JavaScript side never throws here; if it does, report it as an
-      // uncaught exception rather than unwinding through libuv.
-      napi_fatal_exception(env_, e.Value());
-    }
+    CallJs(count);
     in_callback_ = false;
   }
   count_ = 0;
@@ -248,6 +246,33 @@ void Core::Flush() {
     Teardown();
   }
   if (torn_down_) ReleaseAsyncContext();
+}
+
+void Core::CallJs(uint32_t count) {
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
+  napi_value callback;
+  napi_value global;
+  napi_value arg;
+  if (napi_get_reference_value(env_, callback_, &callback) == napi_ok && callback != nullptr &&
+      napi_get_global(env_, &global) == napi_ok &&
+      napi_create_uint32(env_, count, &arg) == napi_ok) {
+    napi_status status =
+        napi_make_callback(env_, *async_context_, global, callback, 1, &arg, nullptr);
+    if (status == napi_pending_exception) {
+      // The callback threw (the JavaScript side never does), or the
+      // environment is terminating, which Node-API 8 reports the same way
+      // but with no exception to take. Report a real one as uncaught rather
+      // than unwinding through libuv.
+      napi_value error;
+      napi_valuetype type = napi_undefined;
+      if (napi_get_and_clear_last_exception(env_, &error) == napi_ok &&
+          napi_typeof(env_, error, &type) == napi_ok && type != napi_undefined) {
+        napi_fatal_exception(env_, error);
+      }
+    }
+  }
+  napi_close_handle_scope(env_, scope);
 }
 
 // Ends the async resource of the completion callbacks once the backend is

@@ -61,6 +61,8 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   // Hands op to the backend; returns its id or the negated immediate error.
   Napi::Value Start(Napi::Env env, Op* op);
   void OnPendingChanged();
+  // Calls onCompletions(count); skipped when JavaScript cannot run.
+  void CallJs(uint32_t count);
   void CancelAll();
   void Teardown();
   void ReleaseAsyncContext();
