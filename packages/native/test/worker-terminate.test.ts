@@ -14,10 +14,11 @@ const addonPath = candidatePaths().find((p) => fs.existsSync(p))!;
 // pending recv), then each is terminated after a random delay.
 const child = `
 const { Worker } = require('node:worker_threads');
-const native = require(${JSON.stringify(addonPath)});
+const addon = ${JSON.stringify(addonPath)};
+const native = require(addon);
 const [backend, rounds] = [process.argv[1], Number(process.argv[2])];
 const body = \`
-const native = require(${JSON.stringify(addonPath)});
+const native = require(\${JSON.stringify(addon)});
 const C = native.constants;
 let core;
 core = new native.Core(() => { core.nop(); }, \${JSON.stringify(backend)});
