@@ -1,5 +1,6 @@
 #include "common/op.h"
 
+#include <atomic>
 #include <cstdlib>
 
 namespace iocp {

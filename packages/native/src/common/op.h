@@ -16,7 +16,6 @@
 
 #include <napi.h>
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
