@@ -9,6 +9,12 @@ export type BackendName = 'iocp' | 'io_uring' | 'epoll';
  * operation's id (>= 0), or a negated system error (-errno on Linux,
  * -GetLastError() on Windows) when the OS refused the operation at once, in
  * which case no completion follows.
+ *
+ * The kernel never sees a JavaScript buffer: a send copies `buf` into native
+ * memory when it starts (`buf` may be changed or transferred at once), and a
+ * receive is done into native memory and copied into `buf` when it
+ * completes (if `buf` was transferred or detached meanwhile, the bytes are
+ * dropped). A view of a detached ArrayBuffer throws TypeError.
  */
 export interface NativeCore {
   /** The backend this core runs on. */
@@ -119,6 +125,12 @@ export interface NativeAddon {
   errorName(code: number): string;
   /** The OS's message for a system error. */
   errorMessage(code: number): string;
+  /**
+   * How many operations this process leaked at environment teardown because
+   * the kernel might still read or write their memory after the bounded wait
+   * (5 s) ran out. 0 in a normal teardown; a leak is also reported on stderr.
+   */
+  leakedOperations(): number;
   /** True under Wine (for tests that must skip a known Wine difference only). */
   isWine(): boolean;
 

@@ -41,7 +41,8 @@ function run(backend, ready) {
 `;
 
 describe.each(availableBackends())('teardown on %s', (backend: BackendName) => {
-  it('a worker terminated with operations pending ends cleanly', async () => {
+  it('a worker terminated with operations pending ends cleanly and leaks no operation', async () => {
+    const leakedBefore = native.leakedOperations();
     const worker = new Worker(
       `${script}\nrun(${JSON.stringify(backend)}, (opened) => require('node:worker_threads').parentPort.postMessage(opened));`,
       { eval: true },
@@ -51,6 +52,8 @@ describe.each(availableBackends())('teardown on %s', (backend: BackendName) => {
       worker.once('error', reject);
     });
     expect(await worker.terminate()).toBe(1);
+    // The kernel gave every operation back within the teardown's bound.
+    expect(native.leakedOperations()).toBe(leakedBefore);
     // A worker shares the process's descriptors: close the native ones it
     // opened (Node itself closes the worker's fs descriptors when it ends).
     for (const s of opened.sockets) expect(native.closeSocket(s)).toBe(0);

@@ -40,8 +40,25 @@ function checkConnection(conn: unknown, name = 'conn'): Connection {
   return conn as Connection;
 }
 
+/**
+ * A view of a detached ArrayBuffer (transferred by postMessage or
+ * structuredClone) has no bytes: refused, as the native core does, rather
+ * than read as end of file. Only an empty view can be one; Node 20 has no
+ * `ArrayBuffer.prototype.detached`, but slice() throws on a detached buffer.
+ */
+function isDetached(buf: Uint8Array): boolean {
+  if (buf.byteLength !== 0) return false;
+  try {
+    buf.buffer.slice(0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 function checkBytes(buf: unknown, name = 'buf'): Uint8Array {
   if (!(buf instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
+  if (isDetached(buf)) throw new TypeError(`${name} must not be a view of a detached ArrayBuffer`);
   return buf;
 }
 

@@ -50,7 +50,10 @@ inline std::string String(const Napi::CallbackInfo& info, size_t i, const char* 
   return v.As<Napi::String>().Utf8Value();
 }
 
-// A Uint8Array (Buffer included): its bytes, by pointer and length.
+// A Uint8Array (Buffer included): its bytes, by pointer and length. A view
+// of a detached ArrayBuffer (transferred, e.g. by postMessage) is a
+// TypeError: it has no bytes, and reading it as empty would turn a recv into
+// an end of file and a send into a send of nothing.
 struct Bytes {
   Napi::Value value;
   uint8_t* data;
@@ -62,8 +65,22 @@ inline Bytes ByteView(const Napi::CallbackInfo& info, size_t i, const char* name
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
     throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Uint8Array");
   }
-  auto view = v.As<Napi::Uint8Array>();
-  return Bytes{v, view.Data(), view.ByteLength()};
+  napi_env env = info.Env();
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value buffer;
+  size_t offset = 0;
+  bool detached = false;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok ||
+      napi_is_detached_arraybuffer(env, buffer, &detached) != napi_ok) {
+    throw Napi::Error::New(info.Env());
+  }
+  if (detached) {
+    throw Napi::TypeError::New(info.Env(),
+                               std::string(name) + " must not be a view of a detached ArrayBuffer");
+  }
+  return Bytes{v, static_cast<uint8_t*>(data), length};
 }
 
 }  // namespace iocp::args

@@ -22,8 +22,8 @@
 //      with the cancellation error, or with its real result if it won the race.
 //   4. Deliver each completion on the JavaScript thread through
 //      CompletionSink::Complete(), then call CompletionSink::Flush() once per
-//      batch. Memory the kernel may still write to (op->data) stays alive
-//      until that completion: the Op holds a reference to its buffer.
+//      batch. The kernel only sees memory the Op owns (op->data is the Op's
+//      bounce memory, never a JavaScript buffer), which lives until then.
 //   5. Associate(handle) before the first op on a handle (Windows: attach it
 //      to the port, once; epoll: register it edge-triggered; io_uring: record
 //      the file behind the number) and Detach(handle) before the handle is
@@ -34,6 +34,10 @@
 //   7. Shutdown(): release everything. Called on the JavaScript thread once no
 //      op is pending, or at environment teardown, where the backend must wait
 //      (in the kernel, bounded) for in-flight operations before it returns.
+//      It never frees what the kernel may still use (an op's state, the
+//      sendfile buffer) when the wait runs out.
+//   8. Holds(op), after Shutdown: whether the kernel may still read or write
+//      op's memory. Core then leaks op instead of freeing it.
 #ifndef IOCP_COMMON_BACKEND_H_
 #define IOCP_COMMON_BACKEND_H_
 
@@ -76,6 +80,9 @@ class Backend {
   virtual void Detach(int64_t handle) = 0;
   virtual void SetActive(bool active) = 0;
   virtual void Shutdown() = 0;
+  // A backend whose operations are system calls made on readiness (epoll)
+  // never leaves memory with the kernel.
+  virtual bool Holds(const Op* /*op*/) const { return false; }
 };
 
 // Creates a backend of the given kind (nullptr when this OS lacks it).

@@ -1,5 +1,6 @@
 #include "common/core.h"
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -106,7 +107,12 @@ Core::~Core() {
 void Core::CleanupHook(void* arg) { static_cast<Core*>(arg)->Teardown(); }
 
 // Releases the backend. At environment teardown ops may still be pending: the
-// backend's Shutdown waits for the kernel to let go of their buffers.
+// backend's Shutdown waits (bounded) for the kernel to give them back. An op
+// the kernel may still read or write after that is never freed: its memory
+// (Op::os, the address, the bounce memory) is leaked and counted, and the
+// leak is reported on stderr, as libuv refuses to close a loop with active
+// requests rather than free memory in use. This should be called from the
+// JavaScript thread.
 void Core::Teardown() {
   if (torn_down_) return;
   closed_ = true;
@@ -115,7 +121,20 @@ void Core::Teardown() {
   // The backend object itself lives until ~Core: Teardown may run inside one
   // of its callbacks.
   if (backend_) backend_->Shutdown();
-  ops_.ForEachPending([](Op* op) { op->keep.Reset(); });
+  size_t leaked = 0;
+  ops_.ForEachPending([this, &leaked](Op* op) {
+    op->keep.Reset();
+    if (backend_ && backend_->Holds(op)) {
+      ops_.Leak(op);
+      ++leaked;
+    }
+  });
+  if (leaked > 0) {
+    std::fprintf(stderr,
+                 "@iocp/native: %s backend torn down with %zu operation(s) still held by the "
+                 "kernel; their memory is leaked, not freed\n",
+                 BackendName(kind_), leaked);
+  }
 }
 
 void Core::CancelAll() {
@@ -210,6 +229,7 @@ Napi::Value Core::Close(const Napi::CallbackInfo& info) {
 }
 
 void Core::Complete(Op* op, int32_t result, uint32_t aux) {
+  if (result > 0 && !op->keep.IsEmpty()) CopyOut(op, result);
   if (count_ == kCompletionCapacity) Flush();
   int32_t* record = records_ + count_ * kCompletionWords;
   record[0] = static_cast<int32_t>(op->id);
@@ -226,20 +246,40 @@ void Core::Complete(Op* op, int32_t result, uint32_t aux) {
   OnPendingChanged();
 }
 
+// The buffer may have been transferred or detached since the op started:
+// then it has no bytes (length 0) and the received bytes are dropped, as
+// nobody can read them. Only the C Node-API, with every status checked (see
+// Flush). This should be called from the JavaScript thread.
+void Core::CopyOut(Op* op, int32_t result) {
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
+  napi_value view;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_reference_value(env_, op->keep, &view) == napi_ok && view != nullptr &&
+      napi_get_typedarray_info(env_, view, &type, &length, &data, nullptr, nullptr) == napi_ok &&
+      data != nullptr) {
+    size_t n = static_cast<size_t>(result);
+    if (n > op->length) n = op->length;
+    if (n > length) n = length;
+    std::memcpy(data, op->data, n);
+  }
+  napi_close_handle_scope(env_, scope);
+}
+
+// Calls into JavaScript through the C Node-API and checks every status:
+// node-addon-api's wrappers throw a C++ exception on failure, and in an
+// environment that is terminating (worker.terminate(), process exit) every
+// call into JavaScript fails, so a throw there would unwind through libuv and
+// abort the process. A batch that cannot be delivered is dropped: nobody is
+// left to receive it. This should be called from the JavaScript thread.
 void Core::Flush() {
   if (count_ > 0 && !torn_down_) {
     uint32_t count = count_;
     count_ = 0;
-    Napi::Env env(env_);
-    Napi::HandleScope scope(env);
     in_callback_ = true;
-    try {
-      callback_.MakeCallback(env.Global(), {Napi::Number::New(env, count)}, *async_context_);
-    } catch (const Napi::Error& e) {
-      // The JavaScript side never throws here; if it does, report it as an
-      // uncaught exception rather than unwinding through libuv.
-      napi_fatal_exception(env_, e.Value());
-    }
+    CallJs(count);
     in_callback_ = false;
   }
   count_ = 0;
@@ -248,6 +288,33 @@ void Core::Flush() {
     Teardown();
   }
   if (torn_down_) ReleaseAsyncContext();
+}
+
+void Core::CallJs(uint32_t count) {
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env_, &scope) != napi_ok) return;
+  napi_value callback;
+  napi_value global;
+  napi_value arg;
+  if (napi_get_reference_value(env_, callback_, &callback) == napi_ok && callback != nullptr &&
+      napi_get_global(env_, &global) == napi_ok &&
+      napi_create_uint32(env_, count, &arg) == napi_ok) {
+    napi_status status =
+        napi_make_callback(env_, *async_context_, global, callback, 1, &arg, nullptr);
+    if (status == napi_pending_exception) {
+      // The callback threw (the JavaScript side never does), or the
+      // environment is terminating, which Node-API 8 reports the same way
+      // but with no exception to take. Report a real one as uncaught rather
+      // than unwinding through libuv.
+      napi_value error;
+      napi_valuetype type = napi_undefined;
+      if (napi_get_and_clear_last_exception(env_, &error) == napi_ok &&
+          napi_typeof(env_, error, &type) == napi_ok && type != napi_undefined) {
+        napi_fatal_exception(env_, error);
+      }
+    }
+  }
+  napi_close_handle_scope(env_, scope);
 }
 
 // Ends the async resource of the completion callbacks once the backend is

@@ -14,6 +14,7 @@
 
 #include <memory>
 
+#include "common/args.h"
 #include "common/backend.h"
 #include "common/op.h"
 
@@ -53,6 +54,11 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   Napi::Value WaitHandle(const Napi::CallbackInfo& info);
   // Shared by the buffer operations: (handle, buf, flags).
   Napi::Value BufferOp(const Napi::CallbackInfo& info, OpKind kind);
+  // Gives op its bounce memory for buf (see Op), then starts it.
+  Napi::Value StartBuffered(Napi::Env env, Op* op, const args::Bytes& buf, bool receive);
+  // Copies a receive's bytes from its bounce memory into its JavaScript
+  // buffer, if that still has them (it may have been transferred).
+  void CopyOut(Op* op, int32_t result);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
@@ -61,6 +67,8 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   // Hands op to the backend; returns its id or the negated immediate error.
   Napi::Value Start(Napi::Env env, Op* op);
   void OnPendingChanged();
+  // Calls onCompletions(count); skipped when JavaScript cannot run.
+  void CallJs(uint32_t count);
   void CancelAll();
   void Teardown();
   void ReleaseAsyncContext();

@@ -17,10 +17,18 @@ constexpr int64_t kMaxOffset = (int64_t{1} << 53) - 1;
 // io_uring a 32-bit length); callers loop for more.
 constexpr size_t kMaxTransfer = 0x7fffffff;
 
-void KeepBuffer(Op* op, const args::Bytes& bytes) {
-  op->data = bytes.data;
-  op->length = bytes.length > kMaxTransfer ? kMaxTransfer : bytes.length;
-  op->keep = Napi::Persistent(bytes.value);
+// Gives op its own memory for the bytes of buf (see Op): a send copies them
+// now, a receive keeps buf to copy into at completion (Core::Complete).
+// Returns false when memory is short.
+bool UseBuffer(Op* op, const args::Bytes& bytes, bool receive) {
+  size_t length = bytes.length > kMaxTransfer ? kMaxTransfer : bytes.length;
+  if (!op->Reserve(length)) return false;
+  if (receive) {
+    op->keep = Napi::Persistent(bytes.value);
+  } else if (length > 0) {
+    std::memcpy(op->data, bytes.data, length);
+  }
+  return true;
 }
 
 void CopyAddress(const Napi::CallbackInfo& info, size_t i, Op* op) {
@@ -48,6 +56,15 @@ Napi::Value Core::Detach(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Core::StartBuffered(Napi::Env env, Op* op, const args::Bytes& buf, bool receive) {
+  if (!UseBuffer(op, buf, receive)) {
+    ops_.Release(op);
+    OnPendingChanged();
+    throw Napi::RangeError::New(env, "buffer is too large (out of memory)");
+  }
+  return Start(env, op);
+}
+
 Napi::Value Core::BufferOp(const Napi::CallbackInfo& info, OpKind kind) {
   int64_t handle = args::Handle(info, 0);
   args::Bytes buf = args::ByteView(info, 1, "buffer");
@@ -55,8 +72,7 @@ Napi::Value Core::BufferOp(const Napi::CallbackInfo& info, OpKind kind) {
   Op* op = NewOp(info.Env(), kind);
   op->handle = handle;
   op->flags = flags;
-  KeepBuffer(op, buf);
-  return Start(info.Env(), op);
+  return StartBuffered(info.Env(), op, buf, kind == OpKind::kRecv || kind == OpKind::kRecvFrom);
 }
 
 // recv(handle, buf, flags = 0): result = bytes received (0 at EOF).
@@ -86,8 +102,7 @@ Napi::Value Core::SendTo(const Napi::CallbackInfo& info) {
   }
   op->handle = handle;
   op->flags = flags;
-  KeepBuffer(op, buf);
-  return Start(info.Env(), op);
+  return StartBuffered(info.Env(), op, buf, false);
 }
 
 // accept(listener, family): result = the accepted socket's handle; the
@@ -142,8 +157,7 @@ Napi::Value Core::Read(const Napi::CallbackInfo& info) {
   Op* op = NewOp(info.Env(), OpKind::kRead);
   op->handle = handle;
   op->offset = static_cast<uint64_t>(offset);
-  KeepBuffer(op, buf);
-  return Start(info.Env(), op);
+  return StartBuffered(info.Env(), op, buf, true);
 }
 
 Napi::Value Core::Write(const Napi::CallbackInfo& info) {
@@ -153,8 +167,7 @@ Napi::Value Core::Write(const Napi::CallbackInfo& info) {
   Op* op = NewOp(info.Env(), OpKind::kWrite);
   op->handle = handle;
   op->offset = static_cast<uint64_t>(offset);
-  KeepBuffer(op, buf);
-  return Start(info.Env(), op);
+  return StartBuffered(info.Env(), op, buf, false);
 }
 
 // acceptPipe(pipe): waits for a client on a named pipe instance

@@ -1,6 +1,33 @@
 #include "common/op.h"
 
+#include <atomic>
+#include <cstdlib>
+
 namespace iocp {
+
+namespace {
+
+std::atomic<uint64_t> leaked_ops{0};
+
+}  // namespace
+
+uint64_t LeakedOps() { return leaked_ops.load(std::memory_order_relaxed); }
+
+Op::~Op() { std::free(bounce); }
+
+bool Op::Reserve(size_t n) {
+  size_t want = n == 0 ? 1 : n;
+  if (bounce_capacity < want) {
+    // realloc would copy bytes nobody needs.
+    std::free(bounce);
+    bounce = static_cast<uint8_t*>(std::malloc(want));
+    bounce_capacity = bounce == nullptr ? 0 : want;
+    if (bounce == nullptr) return false;
+  }
+  data = bounce;
+  length = n;
+  return true;
+}
 
 void Op::Reset() {
   for (auto& b : os) b = 0;
@@ -17,6 +44,11 @@ void Op::Reset() {
   addr_len = 0;
   backend_data = nullptr;
   keep.Reset();
+  if (bounce_capacity > kKeptBounce) {
+    std::free(bounce);
+    bounce = nullptr;
+    bounce_capacity = 0;
+  }
 }
 
 Op* OpTable::Acquire(OpKind kind) {
@@ -35,6 +67,7 @@ Op* OpTable::Acquire(OpKind kind) {
   s.generation = (s.generation + 1) & kGenerationMask;
   Op* op = s.op.get();
   op->id = (s.generation << kSlotBits) | slot;
+  op->instance = ++next_instance_;
   op->kind = kind;
   ++pending_;
   return op;
@@ -48,6 +81,18 @@ void OpTable::Release(Op* op) {
   op->Reset();
   free_.push_back(slot);
   --pending_;
+}
+
+void OpTable::Leak(Op* op) {
+  uint32_t slot = op->id & kSlotMask;
+  Slot& s = slots_[slot];
+  if (!s.busy || s.op.get() != op) return;
+  // The Op and its bounce memory stay allocated for the life of the
+  // process; the slot is not free and never handed out again.
+  static_cast<void>(s.op.release());
+  s.busy = false;
+  --pending_;
+  leaked_ops.fetch_add(1, std::memory_order_relaxed);
 }
 
 Op* OpTable::Find(uint32_t id) const {

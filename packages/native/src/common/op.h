@@ -4,8 +4,13 @@
 // handed to JavaScript. Its first member is reserved for the OS: on Windows it
 // holds the OVERLAPPED (so an OVERLAPPED* is the Op*, like mio's
 // src/sys/windows/overlapped.rs), on Linux the msghdr/iovec an io_uring SQE
-// points at. The buffer the kernel reads or writes is kept alive by `keep`
-// until the completion arrives, whatever JavaScript does meanwhile.
+// points at. The kernel never sees JavaScript memory: an op's bytes live in
+// its `bounce` memory, which the Op owns (a send copies them in at
+// submission, a receive copies them out to the JavaScript buffer at its
+// completion). JavaScript can transfer or detach an ArrayBuffer at any time
+// and Node-API cannot pin one; native memory stays valid until the kernel is
+// done with it, and at teardown an op the kernel still holds is leaked
+// rather than freed (OpTable::Leak).
 #ifndef IOCP_COMMON_OP_H_
 #define IOCP_COMMON_OP_H_
 
@@ -39,9 +44,22 @@ constexpr size_t kOsDataSize = 128;
 constexpr size_t kAddrSize = 128;  // sizeof(sockaddr_storage) on both OSes.
 
 struct Op {
+  // A receive's or send's bounce memory above this size is freed when the op
+  // is released; smaller memory is kept for the next op in the slot.
+  static constexpr size_t kKeptBounce = 64 * 1024;
+
+  Op() = default;
+  Op(const Op&) = delete;
+  Op& operator=(const Op&) = delete;
+  ~Op();
+
   // Reserved for the backend; must stay first (see above).
   alignas(16) unsigned char os[kOsDataSize];
   uint32_t id = 0;
+  // Unique per op started by this table (ids repeat after 512 reuses of a
+  // slot): a request that targets an op instance (a delayed io_uring cancel)
+  // compares it.
+  uint64_t instance = 0;
   OpKind kind = OpKind::kNop;
   bool cancel_requested = false;
   int32_t flags = 0;
@@ -52,6 +70,7 @@ struct Op {
   // A second handle: the accepted socket (Windows AcceptEx), the file of a
   // sendfile, or a wait registration.
   int64_t aux_handle = -1;
+  // The memory the kernel reads or writes: the bounce memory, or nullptr.
   uint8_t* data = nullptr;
   size_t length = 0;
   uint64_t offset = 0;
@@ -61,11 +80,23 @@ struct Op {
   int32_t addr_len = 0;
   // Backend-private state (e.g. a Windows wait registration).
   void* backend_data = nullptr;
-  // Keeps the JavaScript buffer behind `data` alive while the op is pending.
+  // The Uint8Array a receive copies its bytes into at completion (empty for
+  // sends, which copied theirs at submission).
   Napi::Reference<Napi::Value> keep;
+  // Native memory owned by the op, bounce_capacity bytes (see above).
+  uint8_t* bounce = nullptr;
+  size_t bounce_capacity = 0;
 
+  // Makes data point at length bytes of bounce memory (at least one byte,
+  // so data is never null). Returns false when memory is short.
+  bool Reserve(size_t length);
   void Reset();
 };
+
+// How many ops this process leaked at teardown because the kernel might
+// still use their memory (process-wide: leaked memory belongs to the
+// process, not to one environment). Any thread.
+uint64_t LeakedOps();
 
 // Owns every Op of one Core. Ids carry a generation so a stale id (of an op
 // that already completed) never reaches a newer op in the same slot. This
@@ -82,6 +113,9 @@ class OpTable {
   void Release(Op* op);
   // Returns the pending op with this id, or nullptr.
   Op* Find(uint32_t id) const;
+  // Gives up a pending op without freeing it: the kernel may still read or
+  // write its memory after teardown. Its slot is never used again.
+  void Leak(Op* op);
   size_t pending() const { return pending_; }
   template <typename F>
   void ForEachPending(F f) {
@@ -98,6 +132,7 @@ class OpTable {
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_;
   size_t pending_ = 0;
+  uint64_t next_instance_ = 0;
 };
 
 }  // namespace iocp

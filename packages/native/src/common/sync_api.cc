@@ -32,6 +32,12 @@ Napi::Value ErrorMessageFn(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), SystemErrorMessage(code < 0 ? -code : code));
 }
 
+// The count of ops leaked at teardown because the kernel still held them
+// (see Core::Teardown); 0 unless a teardown's bounded wait ran out.
+Napi::Value LeakedOperationsFn(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(LeakedOps()));
+}
+
 Napi::Value IsWineFn(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), os::IsWine());
 }
@@ -231,6 +237,7 @@ void RegisterSyncApi(Napi::Env env, Napi::Object exports) {
   fn("errorName", ErrorNameFn);
   fn("errorMessage", ErrorMessageFn);
   fn("isWine", IsWineFn);
+  fn("leakedOperations", LeakedOperationsFn);
   fn("socket", SocketFn);
   fn("socketPair", SocketPairFn);
   fn("bind", BindFn);

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <utility>
 
 #include "linux/uring_op_state.h"
@@ -21,6 +22,12 @@ int64_t NowMs() {
 }
 
 }  // namespace
+
+// IOCP_TEST_URING_HOLD_CANCELS=1 (tests only): see UringBackend::hold_cancels_.
+bool HoldCancelsForTest() {
+  const char* value = std::getenv("IOCP_TEST_URING_HOLD_CANCELS");
+  return value != nullptr && value[0] == '1';
+}
 
 UringBackend::~UringBackend() { Shutdown(); }
 
@@ -55,6 +62,11 @@ int UringBackend::Submit(Op* op) {
   int err = Init(op);
   if (err < 0) return err;
   Admit(op);
+  if (cancels_held_) {
+    // The test hook (see hold_cancels_): the cancels go in after this op.
+    cancels_held_ = false;
+    FillCancels();
+  }
   return 0;
 }
 
@@ -80,18 +92,25 @@ void UringBackend::Issue(Op* op) {
 
 // A cancel request goes to the kernel at once (with the SQEs queued before
 // it, which may include its target): cancelling takes effect before
-// anything JavaScript does next.
-void UringBackend::IssueCancel(uint64_t target) {
+// anything JavaScript does next. When the SQ has no room it waits in
+// cancel_backlog_ (see FillCancels). This should be called from the
+// JavaScript thread.
+void UringBackend::IssueCancel(Op* op, uint64_t tag) {
+  if (hold_cancels_) {
+    cancel_backlog_.push_back(DelayedCancel{op, tag, op->instance});
+    cancels_held_ = true;
+    return;
+  }
   if (cancel_backlog_.empty() && MakeRoom(1)) {
     io_uring_sqe* sqe = ring_.NextSqe();
     sqe->opcode = IORING_OP_ASYNC_CANCEL;
     sqe->fd = -1;
-    sqe->addr = target;
+    sqe->addr = UserData(op, tag);
     sqe->user_data = kInternal;
     ring_.Enter(false);
     return;
   }
-  cancel_backlog_.push_back(target);
+  cancel_backlog_.push_back(DelayedCancel{op, tag, op->instance});
 }
 
 // This should be called from the JavaScript thread.
@@ -112,27 +131,40 @@ int UringBackend::Cancel(Op* op) {
   if (op->kind == OpKind::kSendFile) {
     // The READ heads a pair (cancelling it cancels the linked SEND); a lone
     // SEND, or the SEND of a pair whose READ is done, is cancelled by itself.
-    if (s->file.pair) IssueCancel(UserData(op, kFirst));
-    IssueCancel(UserData(op, kSecond));
+    if (s->file.pair) IssueCancel(op, kFirst);
+    IssueCancel(op, kSecond);
   } else {
     // For a wait, cancelling the POLL_ADD also ends its link timeout.
-    IssueCancel(UserData(op, kFirst));
+    IssueCancel(op, kFirst);
   }
   return 0;
 }
 
-bool UringBackend::FillFromBacklog() {
+// A delayed cancel is dropped when its op instance has no CQE to come any
+// more (it finished, and its Op may serve a newer op now). Otherwise the op
+// is still in the kernel, and a newer op in the same Op cannot exist until
+// its last CQE is reaped; that newer op's SQEs then go into the SQ after
+// this request, and the kernel handles SQEs in order, so the request can
+// only find its own op. This should be called from the JavaScript thread.
+bool UringBackend::FillCancels() {
+  if (cancels_held_) return false;
   size_t done = 0;
   for (; done < cancel_backlog_.size(); ++done) {
+    const DelayedCancel& c = cancel_backlog_[done];
+    if (c.op->instance != c.instance || StateOf(c.op)->outstanding == 0) continue;
     if (!MakeRoom(1)) break;
     io_uring_sqe* sqe = ring_.NextSqe();
     sqe->opcode = IORING_OP_ASYNC_CANCEL;
     sqe->fd = -1;
-    sqe->addr = cancel_backlog_[done];
+    sqe->addr = UserData(c.op, c.tag);
     sqe->user_data = kInternal;
   }
   cancel_backlog_.erase(cancel_backlog_.begin(), cancel_backlog_.begin() + done);
-  if (!cancel_backlog_.empty()) return false;
+  return cancel_backlog_.empty();
+}
+
+bool UringBackend::FillFromBacklog() {
+  if (!FillCancels()) return false;
   while (!backlog_.empty()) {
     Op* op = backlog_.front();
     OpState* s = StateOf(op);
@@ -229,6 +261,7 @@ void UringBackend::Drain() {
 }
 
 void UringBackend::WaitForInflight() {
+  cancels_held_ = false;
   // Ops still in the backlogs never reached the kernel.
   for (Op* op : backlog_) Release(op);
   backlog_.clear();
@@ -274,6 +307,14 @@ void UringBackend::Shutdown() {
   ring_.Close();
   if (event_fd_ >= 0) close(event_fd_);
   event_fd_ = -1;
+}
+
+// After Shutdown: an op with a CQE still to come may still be read or
+// written by the kernel (its msghdr, address, bounce memory and sendfile
+// buffer), and WaitForInflight kept all of it. This should be called from
+// the JavaScript thread.
+bool UringBackend::Holds(const Op* op) const {
+  return StateOf(const_cast<Op*>(op))->outstanding > 0;
 }
 
 // Associate and Detach are in uring_lanes.cc (they tell a reused fd number).

@@ -28,6 +28,9 @@
 
 namespace iocp::uring {
 
+// Whether the test hook hold_cancels_ is on (src/linux/uring_backend.cc).
+bool HoldCancelsForTest();
+
 class UringBackend : public Backend, public LoopWatcher::Client {
  public:
   static constexpr unsigned kEntries = 256;
@@ -53,6 +56,7 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   void Detach(int64_t handle) override;
   void SetActive(bool active) override;
   void Shutdown() override;
+  bool Holds(const Op* op) const override;
 
   void OnReadable() override;
   void OnPrepare() override;
@@ -113,8 +117,11 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   // Tries a send now; true when it finished (sent in full, or failed), false
   // when the ring must send it or the rest of it.
   bool SendNow(Op* op);
-  // Queues an ASYNC_CANCEL for the SQE with this user_data.
-  void IssueCancel(uint64_t target);
+  // Queues an ASYNC_CANCEL for op's SQE with this tag (kFirst, kSecond).
+  void IssueCancel(Op* op, uint64_t tag);
+  // Moves backlogged cancels into the SQ while it has room; false when some
+  // are left.
+  bool FillCancels();
   // Moves backlogged cancels and ops into the SQ while it has room; false
   // when some are left.
   bool FillFromBacklog();
@@ -137,7 +144,23 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   // The lanes of every fd that had ops, indexed by fd (fds are small and
   // reused; an idle entry costs 72 bytes and no allocation per op).
   std::vector<HandleLanes> lanes_;
-  std::vector<uint64_t> cancel_backlog_;
+  // A cancel request that waits for SQ space. It names the op instance
+  // (Op::instance), not only its address: by the time it leaves the backlog
+  // the op may have finished and its Op reused by a newer op (the free list
+  // is LIFO), which the request must not cancel.
+  struct DelayedCancel {
+    Op* op;
+    uint64_t tag;
+    uint64_t instance;
+  };
+  std::vector<DelayedCancel> cancel_backlog_;
+  // A test hook (IOCP_TEST_URING_HOLD_CANCELS=1, read when the backend is
+  // made): every cancel request waits in cancel_backlog_ until the next op
+  // is submitted, and goes into the SQ behind that op, as when the SQ was
+  // full at the cancel and had room again for the op. The cancel path that
+  // the backlog delays becomes testable from JavaScript.
+  bool hold_cancels_ = HoldCancelsForTest();
+  bool cancels_held_ = false;
   // Ops finished without a CQE (cancelled in the backlog), for the next batch.
   // Ops finished without the kernel (cancelled while waiting, sends done
   // at once), delivered with the next batch; results[0] holds the result.

@@ -122,6 +122,7 @@ void IocpBackend::DeliverQueued() {
   next_delivery_ = 0;
   while (next_delivery_ < delivering_.size()) {
     Packet p = delivering_[next_delivery_++];
+    OsDataOf(p.op)->in_kernel = false;
     uint32_t aux = p.aux;
     int32_t result = Finish(p.op, p.result, &aux);
     sink_->Complete(p.op, result, aux);
@@ -177,6 +178,7 @@ int IocpBackend::Submit(Op* op) {
       break;
   }
   if (err < 0) return err;
+  OsDataOf(op)->in_kernel = true;
   ++inflight_;
   return 0;
 }
@@ -246,6 +248,13 @@ void IocpBackend::WaitForInflight() {
       Abandon(ToPacket(entries[i]));
     }
   }
+}
+
+// After Shutdown: an op whose packet never came (the bounded wait ran out)
+// may still be written by the kernel or a wait callback, and must not be
+// freed. This should be called from the JavaScript thread.
+bool IocpBackend::Holds(const Op* op) const {
+  return reinterpret_cast<const OsData*>(op->os)->in_kernel;
 }
 
 // Stops the poller and releases the port. Safe to call from inside

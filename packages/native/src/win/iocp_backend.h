@@ -44,6 +44,7 @@ class IocpBackend : public Backend {
   void Detach(int64_t handle) override;
   void SetActive(bool active) override;
   void Shutdown() override;
+  bool Holds(const Op* op) const override;
 
   HANDLE port() const { return port_.get(); }
 

@@ -43,6 +43,7 @@ int32_t IocpBackend::Finish(Op* op, int32_t result, uint32_t* aux) {
 
 // This should be called from the JavaScript thread, at teardown only.
 void IocpBackend::Abandon(const Packet& packet) {
+  OsDataOf(packet.op)->in_kernel = false;
   uint32_t aux = packet.aux;
   int32_t result = Finish(packet.op, packet.result, &aux);
   if (packet.op->kind == OpKind::kAccept && result >= 0) {

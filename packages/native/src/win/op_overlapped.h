@@ -28,6 +28,9 @@ struct OsData {
   // kConnect: the socket was connected by ConnectEx, so its completion must
   // set SO_UPDATE_CONNECT_CONTEXT.
   bool connect_ex;
+  // Set while a packet is due for the op (submitted and not yet taken from
+  // the port). JavaScript thread only.
+  bool in_kernel;
 };
 static_assert(sizeof(OsData) <= kOsDataSize, "OsData must fit in Op::os");
 
