@@ -282,6 +282,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       fut._aborted = true;
       ids.push(fut._id);
     }
+    // A refused cancel is not reported here: closing the handle, which
+    // comes next, aborts the operation anyway.
     for (const id of ids) this._core.cancel(id);
     if (!this._core.closed) this._core.detach(conn.fileno());
   }
