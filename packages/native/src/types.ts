@@ -67,8 +67,12 @@ export interface NativeCore {
   acceptPipe(pipe: number): number;
   /** Waits until handle is signalled (1) or timeoutMs passes (0); -1 waits forever. Does not consume the signal. */
   waitHandle(handle: number, timeoutMs?: number): number;
-  /** Requests cancellation; true if the id was pending. The op still completes once. */
-  cancel(id: number): boolean;
+  /**
+   * Requests cancellation: true if the id was pending, false if not, or a
+   * negated system error when the OS refused the cancellation (Windows:
+   * CancelIoEx failed). The op still completes once.
+   */
+  cancel(id: number): boolean | number;
   /**
    * Refuses new operations and cancels pending ones. Returns true when the
    * backend was released now; otherwise it is released right after the batch
@@ -78,7 +82,11 @@ export interface NativeCore {
 }
 
 export interface NativeCoreConstructor {
-  new (onCompletions: (count: number) => void, backend?: BackendName): NativeCore;
+  /**
+   * `concurrency` (an integer in [0, 0xffffffff]) is the completion port's
+   * NumberOfConcurrentThreads on Windows (default 1); Linux ignores it.
+   */
+  new (onCompletions: (count: number) => void, backend?: BackendName, concurrency?: number): NativeCore;
 }
 
 /** Socket-level constants with this OS's values. */

@@ -3,7 +3,7 @@
 // arrive in batches from Node's own event loop (no select() call), and each
 // resolves its future; cancelling a future cancels the OS operation.
 import { RuntimeError } from '@iocp/futures';
-import type { BaseEventLoop, Future, FutureOptions } from '@iocp/futures';
+import type { BaseEventLoop, Future, FutureOptions, OSError } from '@iocp/futures';
 import { COMPLETION_WORDS, Core, native } from '@iocp/native';
 import type { NativeCore } from '@iocp/native';
 
@@ -17,6 +17,8 @@ import type { PipeOpsHost } from './pipe-ops';
 import { Event } from './event';
 import { Socket } from './socket';
 import type { SocketOwner } from './socket';
+import { operationError } from './operation-error';
+import { reportFutureError } from './report';
 import { systemError } from './system-error';
 
 /** Anything with a native handle: a Socket, or a PipeHandle from @iocp/pipes. */
@@ -26,10 +28,6 @@ export interface Connection extends TrackedConnection {
 
 const ERROR_BROKEN_PIPE = 109;
 const EPIPE = 32;
-const CANCEL_CODES =
-  process.platform === 'win32'
-    ? new Set([995 /* ERROR_OPERATION_ABORTED */, 64 /* ERROR_NETNAME_DELETED */, 676 /* Wine: handles closed */])
-    : new Set([125 /* ECANCELED */, 9 /* EBADF */, 4 /* EINTR */]);
 /** The native id's slot bits (src/common/op.h OpTable::kSlotBits). */
 const SLOT_MASK = (1 << 22) - 1;
 
@@ -123,11 +121,22 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   private _drained: (() => void) | null = null;
   /** Work that is not a native operation (connectPipe's retries), cancelled by close(). */
   private readonly _closeHooks = new Set<() => void>();
+  /**
+   * The completion port's NumberOfConcurrentThreads on Windows (CPython's
+   * IocpProactor(concurrency=INFINITE)). One poller thread drains the port,
+   * so it changes nothing there in practice; io_uring and epoll have no such
+   * setting (completions are read on the JavaScript thread), and Linux
+   * only keeps the value.
+   */
   readonly concurrency: number;
 
+  // Port of IocpProactor.__init__: concurrency is a DWORD.
   constructor(concurrency = 0xffffffff) {
     this.concurrency = checkCount(concurrency, 'concurrency');
-    this._core = new Core((count) => this._onCompletions(count));
+    if (concurrency > 0xffffffff) {
+      throw new RangeError(`concurrency must be at most 4294967295 (a DWORD), got ${concurrency}`);
+    }
+    this._core = new Core((count) => this._onCompletions(count), undefined, concurrency);
   }
 
   /** The backend under this proactor: 'iocp', 'io_uring' or 'epoll'. */
@@ -169,7 +178,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   private _track<T>(what: string, id: number, finish: Finisher, conn: Connection | null, buf: Uint8Array | null = null): OverlappedFuture<T> {
     const fut = new OverlappedFuture<T>(this, what, this._futureOpts);
     if (id < 0) {
-      fut.setException(systemError(id, what, { socket: true }));
+      fut.setException(operationError(what, id));
       return fut;
     }
     fut._id = id;
@@ -223,6 +232,9 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   }
 
   // Port of IocpProactor._poll's completion handling, once per batch.
+  // Nothing a completion does may throw out of the batch, or the rest of it
+  // would be lost: a future that cannot take its outcome (its loop closed
+  // meanwhile, so scheduling its callbacks throws) is reported instead.
   private _onCompletions(count: number): void {
     const records = this._core.completions;
     const slots = this._slots;
@@ -231,36 +243,47 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       const fut = slots[id & SLOT_MASK];
       if (fut === undefined || fut._id !== id) continue;
       this._untrack(fut, id);
-      const result = records[base + 1];
-      // A cancelled future absorbs its operation's late completion; a
-      // socket accepted anyway is closed, as nobody will receive it.
-      if (fut.done()) {
-        if (result >= 0 && fut._resultIsHandle) native.closeSocket(result);
-        continue;
-      }
       try {
-        if (result >= 0) {
-          const value = (fut._finish as Finisher)(fut, result, i, records[base + 3]);
-          if (value !== RESTARTED) fut.setResult(value);
-        } else if (fut._emptyOnBrokenPipe && (-result === ERROR_BROKEN_PIPE || -result === EPIPE)) {
-          fut.setResult((fut._finish as Finisher)(fut, 0, i, 0));
-        } else if (fut._aborted && CANCEL_CODES.has(-result)) {
-          // The handle was closed under the operation (CPython: 995 -> reset).
-          fut.setException(systemError(process.platform === 'win32' ? -64 : -104, fut._what, { socket: true }));
-        } else {
-          fut.setException(systemError(result, fut._what, { socket: true }));
-        }
+        this._complete(fut, records[base + 1], i, records[base + 3]);
       } catch (err) {
-        fut.setException(err as Error);
+        reportFutureError(fut, `Delivering the completion of ${fut._what} failed`, err);
       }
       fut._buf = null;
     }
     if (this._pending === 0 && this._drained !== null) this._drained();
   }
 
-  /** OperationCanceller: asks the OS to cancel a pending operation. */
-  _cancelOperation(id: number): void {
-    this._core.cancel(id);
+  /** Settles the future of completion record `index`; throws only if the future cannot take it. */
+  private _complete(fut: OverlappedFuture<unknown>, result: number, index: number, addrLen: number): void {
+    // A cancelled future absorbs its operation's late completion; a
+    // socket accepted anyway is closed, as nobody will receive it.
+    if (fut.done()) {
+      if (result >= 0 && fut._resultIsHandle) native.closeSocket(result);
+      return;
+    }
+    let value: unknown;
+    let error: Error | null = null;
+    try {
+      if (result >= 0) {
+        value = (fut._finish as Finisher)(fut, result, index, addrLen);
+        if (value === RESTARTED) return;
+      } else if (fut._emptyOnBrokenPipe && (-result === ERROR_BROKEN_PIPE || -result === EPIPE)) {
+        value = (fut._finish as Finisher)(fut, 0, index, 0);
+      } else {
+        error = operationError(fut._what, result, fut._aborted);
+      }
+    } catch (err) {
+      // The finisher failed: that is the operation's outcome.
+      error = err as Error;
+    }
+    if (error !== null) fut.setException(error);
+    else fut.setResult(value);
+  }
+
+  /** OperationCanceller: asks the OS to cancel a pending operation; the error of a refused cancel. */
+  _cancelOperation(id: number): OSError | null {
+    const r = this._core.cancel(id);
+    return typeof r === 'number' && r < 0 ? systemError(r, process.platform === 'win32' ? 'CancelIoEx' : 'cancel') : null;
   }
 
   /** SocketOwner: cancels what is pending on a socket that is closing. */
@@ -276,6 +299,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       fut._aborted = true;
       ids.push(fut._id);
     }
+    // A refused cancel is not reported here: closing the handle, which
+    // comes next, aborts the operation anyway.
     for (const id of ids) this._core.cancel(id);
     if (!this._core.closed) this._core.detach(conn.fileno());
   }
@@ -446,7 +471,14 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     for (const hook of [...this._closeHooks]) hook();
     this._closeHooks.clear();
     for (const fut of this._slots) {
-      if (fut !== undefined && !fut.done()) fut.cancel();
+      if (fut === undefined || fut.done()) continue;
+      try {
+        fut.cancel();
+      } catch (err) {
+        // Its loop is closed (scheduling its callbacks throws): the others
+        // must still be cancelled.
+        reportFutureError(fut, `Cancelling ${fut._what} at close failed`, err);
+      }
     }
     const drained =
       this._pending === 0

@@ -9,11 +9,14 @@
 // (IocpProactor keeps no per-operation record of its own): the finisher, the
 // buffer, and links in the list of operations pending on its connection.
 import { Future } from '@iocp/futures';
-import type { FutureOptions } from '@iocp/futures';
+import type { FutureOptions, OSError } from '@iocp/futures';
+
+import { reportFutureError } from './report';
 
 /** What an OverlappedFuture needs from its proactor. */
 export interface OperationCanceller {
-  _cancelOperation(id: number): void;
+  /** Asks the OS to cancel operation `id`: null, or the OSError of a cancel the OS refused. */
+  _cancelOperation(id: number): OSError | null;
 }
 
 /** A connection as the proactor tracks it: its pending operations are listed on it. */
@@ -59,9 +62,22 @@ export class OverlappedFuture<T> extends Future<T> {
     this._what = what;
   }
 
-  override cancel(msg?: string): boolean {
-    if (!this.done() && this._id >= 0) this._canceller._cancelOperation(this._id);
+  // Port of windows_events.py _OverlappedFuture.cancel: the OS operation is
+  // cancelled, then the future. A msg of the wrong type throws TypeError
+  // before either (API.md: cancel(msg?: string)).
+  override cancel(msg?: string | null): boolean {
+    if (msg !== undefined && msg !== null && typeof msg !== 'string') {
+      throw new TypeError('msg must be a string');
+    }
+    if (!this.done() && this._id >= 0) this._cancelOverlapped();
     return super.cancel(msg);
+  }
+
+  // Port of windows_events.py _OverlappedFuture._cancel_overlapped: a cancel
+  // the OS refuses is reported, and the future is cancelled all the same.
+  private _cancelOverlapped(): void {
+    const error = this._canceller._cancelOperation(this._id);
+    if (error !== null) reportFutureError(this, 'Cancelling an overlapped future failed', error);
   }
 
   override toString(): string {

@@ -22,6 +22,7 @@ import { native } from '@iocp/native';
 import type { Finisher, OperationCanceller, OverlappedFuture } from './overlapped-future';
 import { PipeHandle } from './pipe-handle';
 import type { PipeOpsHost } from './pipe-ops';
+import { reportFutureError } from './report';
 
 /** The acceptPipe calls of one proactor on one instance. */
 interface AcceptLine {
@@ -75,7 +76,8 @@ function leave(host: PipeOpsHost, line: AcceptLine, waiter: Waiter): void {
   const i = line.waiters.indexOf(waiter);
   if (i >= 0) void line.waiters.splice(i, 1);
   if (line.waiters.length === 0 && line.op !== null && line.op._id >= 0) {
-    host.canceller._cancelOperation(line.op._id);
+    const error = host.canceller._cancelOperation(line.op._id);
+    if (error !== null) reportFutureError(line.op, 'Cancelling an overlapped future failed', error);
   }
 }
 
@@ -101,8 +103,9 @@ function finished(host: PipeOpsHost, pipe: PipeHandle, line: AcceptLine, op: Ove
     if (waiter !== undefined) waiter.setResult(conn);
     else if (pipe.closed) conn.close();
     else pipe._unclaimed.push(conn);
-  } else if (exc.code !== 'ECANCELED' && exc.code !== 'EINTR') {
-    // A real failure (the instance was closed under it: ConnectionResetError).
+  } else if (op._aborted || (exc.code !== 'ECANCELED' && exc.code !== 'EINTR')) {
+    // A real failure, or the instance was closed under it (an OSError
+    // 'ECANCELED', as CPython's accept_pipe raises the plain OSError).
     for (const w of line.waiters.splice(0)) w.setException(exc);
   }
   // Waiters that came after the operation was cancelled, or after it took

@@ -16,6 +16,10 @@ export const PIPE_PREFIX = '\\\\.\\pipe\\';
 
 // sockaddr_un.sun_path holds 108 bytes with the terminating NUL.
 const MAX_SOCKET_PATH = 107;
+// A server first binds at a temporary name in the socket's folder,
+// "<folder>/.iocp-" and 12 characters (native src/linux/os_pipe.cc
+// TemporaryName): 19 bytes after the folder.
+const TEMPORARY_NAME_TAIL = '/.iocp-'.length + 12;
 // Windows: "The entire pipe name string can be up to 256 characters long."
 const MAX_PIPE_NAME = 256;
 
@@ -33,6 +37,27 @@ export function pipeFolder(): string {
 
 function show(value: string): string {
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value);
+}
+
+/**
+ * The OS name of a pipe address for a server (createPipeInstance): as
+ * pipePath, and on Linux also the temporary name the server binds at first
+ * (in the same folder) must fit a Unix socket address. Throws RangeError
+ * when it does not, before anything is created.
+ */
+export function serverPipePath(address: unknown, argName = 'address'): string {
+  const socketPath = pipePath(address, argName);
+  if (isWindows) return socketPath;
+  const slash = socketPath.lastIndexOf('/');
+  const folderBytes = slash === 0 ? 0 : Buffer.byteLength(socketPath.slice(0, slash));
+  const temporaryBytes = folderBytes + TEMPORARY_NAME_TAIL;
+  if (temporaryBytes > MAX_SOCKET_PATH) {
+    throw new RangeError(
+      `${argName} is too long for a Unix socket: a server binds first at a temporary name in ` +
+        `${show(socketPath.slice(0, Math.max(slash, 1)))}, ${temporaryBytes} bytes, at most ${MAX_SOCKET_PATH}`,
+    );
+  }
+  return socketPath;
 }
 
 /**

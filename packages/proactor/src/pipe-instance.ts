@@ -8,7 +8,7 @@
 // serves every client; its socket file is removed when it is closed.
 import { native } from '@iocp/native';
 
-import { pipeError, pipePath } from './pipe-address';
+import { pipeError, serverPipePath } from './pipe-address';
 import { PipeHandle } from './pipe-handle';
 
 const isWindows = process.platform === 'win32';
@@ -31,10 +31,12 @@ export interface PipeInstanceOptions {
 /**
  * A server instance of the named pipe `address` (`\\.\pipe\NAME`, or on
  * Linux an absolute socket path). Throws PermissionError when a live server
- * holds the name (first instance), TypeError/RangeError for bad arguments.
+ * holds the name (first instance), TypeError/RangeError for bad arguments
+ * (on Linux RangeError also when the socket path, or the temporary name the
+ * server binds at first in its folder, does not fit a Unix socket address).
  */
 export function createPipeInstance(address: string, opts: PipeInstanceOptions = {}): PipeHandle {
-  const name = pipePath(address);
+  const name = serverPipePath(address);
   if (opts === null || typeof opts !== 'object') throw new TypeError('opts must be an object');
   const { first = true, rejectRemote = true, bufsize = 8192 } = opts;
   if (typeof first !== 'boolean') throw new TypeError('first must be a boolean');

@@ -130,7 +130,8 @@ export class Socket {
 
   /**
    * Closes the socket (idempotent). Operations still pending on it are
-   * cancelled first; their futures end cancelled or with ConnectionResetError.
+   * cancelled first; their futures end cancelled, or reads and writes with
+   * ConnectionResetError and other operations with an OSError 'ECANCELED'.
    */
   close(): void {
     if (this._handle < 0) return;

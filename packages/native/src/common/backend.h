@@ -74,6 +74,11 @@ class Backend {
   // Returns 0, or a negative system error when the completion object cannot
   // be created. This should be called from the JavaScript thread.
   virtual int Start(napi_env env, CompletionSink* sink) = 0;
+  // Sets how many threads the completion object lets run at once (IOCP:
+  // CreateIoCompletionPort's NumberOfConcurrentThreads, 0 for one per
+  // processor). Called before Start, if at all; backends without such a
+  // setting ignore it. This should be called from the JavaScript thread.
+  virtual void SetConcurrency(uint32_t /*threads*/) {}
   virtual int Submit(Op* op) = 0;
   virtual int Cancel(Op* op) = 0;
   virtual int Associate(int64_t handle) = 0;

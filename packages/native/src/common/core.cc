@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/addon_data.h"
+#include "common/args.h"
 
 namespace iocp {
 
@@ -50,8 +51,11 @@ Napi::Function Core::Define(Napi::Env env) {
                      });
 }
 
-// new Core(onCompletions: (count: number) => void, backend?: string)
-// This should be called from the JavaScript thread.
+// new Core(onCompletions: (count: number) => void, backend?: string,
+//          concurrency?: number)
+// concurrency (an integer in [0, 0xffffffff]) goes to the completion port's
+// NumberOfConcurrentThreads on Windows; the Linux backends have no such
+// setting and ignore it. This should be called from the JavaScript thread.
 Core::Core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Core>(info), env_(info.Env()) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsFunction()) {
@@ -67,11 +71,14 @@ Core::Core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Core>(info), env_(
                                            name + "'");
     }
   }
+  bool has_concurrency = !args::At(info, 2).IsUndefined();
+  int64_t concurrency = args::Integer(info, 2, "concurrency", 0, 0xffffffff, true, 0);
   backend_ = CreateBackend(kind_);
   if (!backend_) {
     throw Napi::Error::New(env, std::string("backend '") + BackendName(kind_) +
                                     "' is not available on this operating system");
   }
+  if (has_concurrency) backend_->SetConcurrency(static_cast<uint32_t>(concurrency));
   int err = backend_->Start(env, this);
   if (err < 0) {
     backend_.reset();
@@ -199,7 +206,9 @@ Napi::Value Core::Nop(const Napi::CallbackInfo& info) {
   return Start(info.Env(), op);
 }
 
-// cancel(id): returns true when id is pending (cancellation was requested).
+// cancel(id): returns true when id is pending (cancellation was requested),
+// false when it is not, or the negated system error when the OS refused the
+// cancellation (CancelIoEx failed); the op still completes exactly once.
 Napi::Value Core::Cancel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "id must be a number");
@@ -207,7 +216,8 @@ Napi::Value Core::Cancel(const Napi::CallbackInfo& info) {
   if (op == nullptr || torn_down_) return Napi::Boolean::New(env, false);
   if (!op->cancel_requested) {
     op->cancel_requested = true;
-    backend_->Cancel(op);
+    int err = backend_->Cancel(op);
+    if (err < 0) return Napi::Number::New(env, err);
   }
   return Napi::Boolean::New(env, true);
 }

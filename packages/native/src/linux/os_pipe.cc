@@ -105,6 +105,15 @@ int CheckFolderOf(const std::string& path, bool create) {
   return IsPrivateFolder(dir) ? CheckPrivateFolder(dir, create) : 0;
 }
 
+// The characters of a temporary name after its folder: "/.iocp-" and 12.
+constexpr size_t kTemporaryNameTail = 7 + 12;
+
+// True when every temporary name in dir (below) fits sun_path.
+bool TemporaryNameFits(const std::string& dir) {
+  size_t size = (dir == "/" ? 0 : dir.size()) + kTemporaryNameTail;
+  return size < sizeof(sockaddr_un::sun_path);
+}
+
 // A random name in dir: "<dir>/.iocp-" and 12 base-32 characters.
 std::string TemporaryName(const std::string& dir) {
   static constexpr char kDigits[] = "abcdefghijklmnopqrstuvwxyz234567";
@@ -214,7 +223,8 @@ int64_t PipeInstance(const std::string& name, bool /*first*/, bool /*reject_remo
   if (name.empty() || name[0] != '/') return -EINVAL;
   sockaddr_un sa;
   socklen_t len;
-  if (!UnixAddress(name, &sa, &len)) return -ENAMETOOLONG;
+  // Both names this uses must fit before anything (the folder) is created.
+  if (!UnixAddress(name, &sa, &len) || !TemporaryNameFits(FolderOf(name))) return -ENAMETOOLONG;
   int err = CheckFolderOf(name, true);
   if (err < 0) return err;
   std::string tmp;

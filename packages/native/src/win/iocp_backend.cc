@@ -29,7 +29,7 @@ int IocpBackend::Start(napi_env env, CompletionSink* sink) {
   } catch (const std::bad_alloc&) {
     return -static_cast<int>(ERROR_NOT_ENOUGH_MEMORY);
   }
-  port_.reset(CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1));
+  port_.reset(CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, concurrency_));
   if (!port_.valid()) {
     int err = -static_cast<int>(GetLastError());
     port_.release();

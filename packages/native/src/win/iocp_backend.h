@@ -38,6 +38,7 @@ class IocpBackend : public Backend {
   ~IocpBackend() override;
   BackendKind Kind() const override { return BackendKind::kIocp; }
   int Start(napi_env env, CompletionSink* sink) override;
+  void SetConcurrency(uint32_t threads) override { concurrency_ = threads; }
   int Submit(Op* op) override;
   int Cancel(Op* op) override;
   int Associate(int64_t handle) override;
@@ -92,6 +93,9 @@ class IocpBackend : public Backend {
   void Abandon(const Packet& packet);
 
   OwnedHandle port_;
+  // The port's NumberOfConcurrentThreads (1 unless set). One poller thread
+  // drains the port, so every value lets that one thread run.
+  DWORD concurrency_ = 1;
   napi_env env_ = nullptr;
   napi_threadsafe_function tsfn_ = nullptr;
   std::thread poller_;
