@@ -33,7 +33,7 @@ function startEchoServer(): Promise<{ child: ChildProcess; port: number }> {
     let out = '';
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`echo server exited (${code})`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const m = /PORT (\d+)/.exec(out);
       if (m) resolve({ child, port: Number(m[1]) });
