@@ -35,6 +35,18 @@ export interface NativeCore {
    * byte i * ADDRESS_SIZE, `addrlen` bytes long (decode with decodeAddress).
    */
   readonly addresses: Uint8Array;
+  /**
+   * [id, result] of the last operation the backend finished at once, during
+   * the call that started it (with allowImmediate(true): a send or write the
+   * OS took whole, on io_uring and epoll): no completion record follows. id is -1 when the last
+   * operation started is pending. Read it right after the call.
+   */
+  readonly immediate: Int32Array;
+  /**
+   * Lets a send or write that the OS takes whole at once finish during the
+   * call (see `immediate`), instead of with the next batch. Off by default.
+   */
+  allowImmediate(on: boolean): void;
   /** A no-op that completes with result 0 through the backend's own path. */
   nop(): number;
   /**

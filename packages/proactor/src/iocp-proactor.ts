@@ -137,6 +137,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       throw new RangeError(`concurrency must be at most 4294967295 (a DWORD), got ${concurrency}`);
     }
     this._core = new Core((count) => this._onCompletions(count), undefined, concurrency);
+    // Sends the OS takes whole at once resolve at once (see _track).
+    this._core.allowImmediate(true);
   }
 
   /** The backend under this proactor: 'iocp', 'io_uring' or 'epoll'. */
@@ -179,6 +181,13 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     const fut = new OverlappedFuture<T>(this, what, this._futureOpts);
     if (id < 0) {
       fut.setException(operationError(what, id));
+      return fut;
+    }
+    // Port of IocpProactor._register: an operation that did not go pending
+    // (a send the OS took whole) is resolved at once.
+    const immediate = this._core.immediate;
+    if (immediate[0] === id) {
+      fut.setResult(finish(fut, immediate[1], -1, 0) as T);
       return fut;
     }
     fut._id = id;

@@ -15,7 +15,12 @@
 //   2. Submit(op): start op. Return 0 when exactly one completion will be
 //      delivered for it later, or a negative system error (-errno on Linux,
 //      -GetLastError() on Windows) when it failed at once; then no completion
-//      follows and the caller releases op. A backend may queue submissions
+//      follows and the caller releases op. When AllowDoneNow(true) was
+//      called, a send or write that the OS took whole at once may instead
+//      return kDoneNow with its byte count in
+//      op->done_result: no completion follows, and the caller delivers the
+//      result to JavaScript at once and releases op (CPython's _register
+//      resolves a future whose overlapped call did not go pending). A backend may queue submissions
 //      and flush them once per loop turn (io_uring does, from a uv_prepare_t).
 //   3. Cancel(op): ask the OS to cancel op (CancelIoEx / IORING_OP_ASYNC_CANCEL
 //      / dropping the readiness wait). The op still completes exactly once:
@@ -80,6 +85,11 @@ class Backend {
   // setting ignore it. This should be called from the JavaScript thread.
   virtual void SetConcurrency(uint32_t /*threads*/) {}
   virtual int Submit(Op* op) = 0;
+  // What Submit returns for an op finished at once (see item 2 above).
+  static constexpr int kDoneNow = 1;
+  // Whether Submit may return kDoneNow (off by default: one completion per
+  // op). This should be called from the JavaScript thread.
+  void AllowDoneNow(bool allow) { done_now_ = allow; }
   virtual int Cancel(Op* op) = 0;
   virtual int Associate(int64_t handle) = 0;
   virtual void Detach(int64_t handle) = 0;
@@ -88,6 +98,9 @@ class Backend {
   // A backend whose operations are system calls made on readiness (epoll)
   // never leaves memory with the kernel.
   virtual bool Holds(const Op* /*op*/) const { return false; }
+
+ protected:
+  bool done_now_ = false;
 };
 
 // Creates a backend of the given kind (nullptr when this OS lacks it).

@@ -33,6 +33,7 @@ Napi::Function Core::Define(Napi::Env env) {
                          InstanceAccessor<&Core::GetPending>("pending"),
                          InstanceAccessor<&Core::GetClosed>("closed"),
                          InstanceMethod<&Core::Nop>("nop"),
+                         InstanceMethod<&Core::AllowImmediate>("allowImmediate"),
                          InstanceMethod<&Core::Associate>("associate"),
                          InstanceMethod<&Core::Detach>("detach"),
                          InstanceMethod<&Core::Recv>("recv"),
@@ -86,10 +87,13 @@ Core::Core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Core>(info), env_(
                                     " backend: " + SystemErrorMessage(-err));
   }
   callback_ = Napi::Persistent(info[0].As<Napi::Function>());
+  // The completion records, then the two words of `immediate`.
   Napi::ArrayBuffer buffer =
-      Napi::ArrayBuffer::New(env, kCompletionCapacity * kCompletionWords * sizeof(int32_t));
+      Napi::ArrayBuffer::New(env, (kCompletionCapacity * kCompletionWords + 2) * sizeof(int32_t));
   records_ = static_cast<int32_t*>(buffer.Data());
   std::memset(records_, 0, buffer.ByteLength());
+  immediate_ = records_ + kCompletionCapacity * kCompletionWords;
+  immediate_[0] = -1;
   buffer_ref_ = Napi::Persistent(buffer);
   Napi::ArrayBuffer addresses = Napi::ArrayBuffer::New(env, kCompletionCapacity * kAddrSize);
   addresses_ = static_cast<uint8_t*>(addresses.Data());
@@ -100,6 +104,10 @@ Core::Core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Core>(info), env_(
   async_context_ = std::make_unique<Napi::AsyncContext>(env, "IocpCompletions");
   info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(
       "completions", Napi::Int32Array::New(env, kCompletionCapacity * kCompletionWords, buffer, 0),
+      napi_enumerable));
+  info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(
+      "immediate",
+      Napi::Int32Array::New(env, 2, buffer, kCompletionCapacity * kCompletionWords * sizeof(int32_t)),
       napi_enumerable));
   napi_add_env_cleanup_hook(env, &Core::CleanupHook, this);
 }
@@ -176,11 +184,18 @@ Op* Core::NewOp(Napi::Env env, OpKind kind) {
 
 Napi::Value Core::Start(Napi::Env env, Op* op) {
   uint32_t id = op->id;
+  immediate_[0] = -1;
   int err = backend_->Submit(op);
   if (err < 0) {
     ops_.Release(op);
     OnPendingChanged();
     return Napi::Number::New(env, err);
+  }
+  if (err == Backend::kDoneNow) {
+    immediate_[0] = static_cast<int32_t>(id);
+    immediate_[1] = op->done_result;
+    ops_.Release(op);
+    OnPendingChanged();
   }
   return Napi::Number::New(env, id);
 }
@@ -204,6 +219,14 @@ void Core::OnPendingChanged() {
 Napi::Value Core::Nop(const Napi::CallbackInfo& info) {
   Op* op = NewOp(info.Env(), OpKind::kNop);
   return Start(info.Env(), op);
+}
+
+// allowImmediate(on): see Backend::AllowDoneNow.
+Napi::Value Core::AllowImmediate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBoolean()) throw Napi::TypeError::New(env, "on must be a boolean");
+  if (backend_) backend_->AllowDoneNow(info[0].As<Napi::Boolean>().Value());
+  return env.Undefined();
 }
 
 // cancel(id): returns true when id is pending (cancellation was requested),

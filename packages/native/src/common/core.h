@@ -38,6 +38,9 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   Napi::Value GetPending(const Napi::CallbackInfo& info);
   Napi::Value GetClosed(const Napi::CallbackInfo& info);
   Napi::Value Nop(const Napi::CallbackInfo& info);
+  // allowImmediate(on): lets sends the OS takes whole finish at once (see
+  // `immediate`) instead of with the next batch.
+  Napi::Value AllowImmediate(const Napi::CallbackInfo& info);
   // Operations (src/common/core_ops.cc).
   Napi::Value Associate(const Napi::CallbackInfo& info);
   Napi::Value Detach(const Napi::CallbackInfo& info);
@@ -65,6 +68,7 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   // Acquires an op, or throws when the core is closed or full.
   Op* NewOp(Napi::Env env, OpKind kind);
   // Hands op to the backend; returns its id or the negated immediate error.
+  // An op the backend finished at once has its id and result in immediate_.
   Napi::Value Start(Napi::Env env, Op* op);
   void OnPendingChanged();
   // Calls onCompletions(count); skipped when JavaScript cannot run.
@@ -84,6 +88,9 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   uint8_t* addresses_ = nullptr;
   std::unique_ptr<Napi::AsyncContext> async_context_;
   int32_t* records_ = nullptr;
+  // [id, result] of the last op finished at once (Backend::kDoneNow), exposed
+  // to JavaScript as `immediate`; id -1 when the last op started is pending.
+  int32_t* immediate_ = nullptr;
   uint32_t count_ = 0;
   bool closed_ = false;
   bool torn_down_ = false;

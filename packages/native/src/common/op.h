@@ -78,6 +78,8 @@ struct Op {
   // Socket address in (sendto, connect) or out (recvfrom, accept).
   alignas(16) unsigned char addr[kAddrSize];
   int32_t addr_len = 0;
+  // The byte count of a send the backend finished at once (Backend::kDoneNow).
+  int32_t done_result = 0;
   // Backend-private state (e.g. a Windows wait registration).
   void* backend_data = nullptr;
   // The Uint8Array a receive copies its bytes into at completion (empty for

@@ -166,6 +166,14 @@ int EpollBackend::Submit(Op* op) {
   if (q.empty()) {
     int32_t r = Try(op);
     if (r == kWouldBlock && !st->pollable) r = -EAGAIN;
+    // A send or write taken whole at once is done: JavaScript has its
+    // result before the call returns, with no wake-up and no batch.
+    if (done_now_ && r >= 0 && static_cast<uint64_t>(r) == op->length &&
+        (op->kind == OpKind::kSend || op->kind == OpKind::kWrite)) {
+      s->where = Where::kFinished;
+      op->done_result = r;
+      return kDoneNow;
+    }
     if (r != kWouldBlock) {
       Finish(op, r);
       return 0;

@@ -61,7 +61,8 @@ int UringBackend::Submit(Op* op) {
   if (shut_down_) return -EBADF;
   int err = Init(op);
   if (err < 0) return err;
-  Admit(op);
+  int admitted = Admit(op);
+  if (admitted == kDoneNow) return kDoneNow;
   if (cancels_held_) {
     // The test hook (see hold_cancels_): the cancels go in after this op.
     cancels_held_ = false;

@@ -106,7 +106,8 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   static bool Laned(OpKind kind, uint8_t* direction);
   Lane& LaneOf(Op* op);
   // Issues op now if its lane is free, else queues it in the lane.
-  void Admit(Op* op);
+  // Returns 0, or kDoneNow for a send finished at once (SendNow).
+  int Admit(Op* op);
   // Hands op's lane to the next waiting op, if op held it.
   void Leave(Op* op);
   // Takes a waiting op out of its lane.
@@ -116,7 +117,11 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   void Orphan(HandleLanes& entry, int fd);
   // Tries a send now; true when it finished (sent in full, or failed), false
   // when the ring must send it or the rest of it.
-  bool SendNow(Op* op);
+  // Returns kSentNone (EAGAIN or a short send: the ring goes on), kSentLater
+  // (failed: finished with the next batch) or kDoneNow (sent whole).
+  int SendNow(Op* op);
+  static constexpr int kSentNone = 0;
+  static constexpr int kSentLater = 2;
   // Queues an ASYNC_CANCEL for op's SQE with this tag (kFirst, kSecond).
   void IssueCancel(Op* op, uint64_t tag);
   // Moves backlogged cancels into the SQ while it has room; false when some

@@ -42,18 +42,27 @@ UringBackend::Lane& UringBackend::LaneOf(Op* op) {
   return lanes_[fd].lanes[StateOf(op)->direction];
 }
 
-void UringBackend::Admit(Op* op) {
+int UringBackend::Admit(Op* op) {
   OpState* s = StateOf(op);
-  if (!Laned(op->kind, &s->direction)) return Issue(op);
+  if (!Laned(op->kind, &s->direction)) {
+    Issue(op);
+    return 0;
+  }
   Lane& lane = LaneOf(op);
   if (lane.holder == nullptr) {
     lane.holder = op;
     s->lane_holder = true;
-    if (op->kind == OpKind::kSend && send_now_ && backlog_.empty() && cancel_backlog_.empty() &&
-        SendNow(op)) {
-      return;
+    if (op->kind == OpKind::kSend && send_now_ && backlog_.empty() && cancel_backlog_.empty()) {
+      int sent = SendNow(op);
+      if (sent == kDoneNow) {
+        // Nothing waits in the lane (it was free): it is free again.
+        Leave(op);
+        return kDoneNow;
+      }
+      if (sent == kSentLater) return 0;
     }
-    return Issue(op);
+    Issue(op);
+    return 0;
   }
   s->lane_waiting = true;
   s->lane_prev = lane.tail;
@@ -64,30 +73,38 @@ void UringBackend::Admit(Op* op) {
     lane.head = op;
   }
   lane.tail = op;
+  return 0;
 }
 
 // A send with nothing ahead of it on its handle, made while JavaScript
 // handles a small batch (see Drain), is tried at once as the epoll backend
 // does: a socket with room takes it now, without waiting for the batch's
-// JavaScript to return and the submission after it. Its completion still
-// goes out with the next batch (as an op finished without the kernel).
-// EAGAIN (no room) leaves it to the ring, and so does a short send: the
-// ring sends the rest (AdvanceStream) while the op keeps its lane.
-bool UringBackend::SendNow(Op* op) {
+// JavaScript to return and the submission after it. Sent whole, it is done
+// at once (kDoneNow: JavaScript has its result before the call returns, no
+// completion follows; unless the core asked for one completion per op);
+// failed, its error goes out with the next batch (as an
+// op finished without the kernel). EAGAIN (no room) leaves it to the ring,
+// and so does a short send: the ring sends the rest (AdvanceStream) while the
+// op keeps its lane.
+int UringBackend::SendNow(Op* op) {
   ssize_t r;
   do {
     r = send(static_cast<int>(op->handle), op->data, op->length,
              op->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
   } while (r < 0 && errno == EINTR);
-  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return kSentNone;
   OpState* s = StateOf(op);
   if (r > 0 && static_cast<size_t>(r) < op->length) {
     s->moved = static_cast<uint64_t>(r);
-    return false;
+    return kSentNone;
+  }
+  if (r >= 0 && done_now_) {
+    op->done_result = static_cast<int32_t>(r);
+    return kDoneNow;
   }
   s->results[0] = r < 0 ? -errno : static_cast<int32_t>(r);
   cancelled_.push_back(op);
-  return true;
+  return kSentLater;
 }
 
 void UringBackend::Unqueue(Op* op) {

@@ -1,0 +1,88 @@
+// Sends finished at once (Core.allowImmediate / Core.immediate): a send the
+// OS takes whole during the call is done then, with no completion record
+// later, as CPython's IocpProactor._register resolves a future whose
+// overlapped call did not go pending. On io_uring a send is tried at once
+// only while JavaScript handles a small batch; on epoll whenever nothing
+// waits before it on its socket; IOCP always completes through the port.
+import { availableBackends } from '@iocp/native';
+import type { BackendName, NativeCore } from '@iocp/native';
+
+import { Harness, isLinux } from './helpers';
+
+const itLinux = isLinux ? it : it.skip;
+
+describe.each(availableBackends())('sends finished at once on %s', (backend: BackendName) => {
+  let t: Harness;
+
+  beforeEach(() => {
+    t = new Harness(backend);
+  });
+
+  afterEach(async () => {
+    await t.dispose();
+  });
+
+  /** Starts a send from inside a batch (where io_uring tries sends at once). */
+  async function sendInBatch(submit: (core: NativeCore) => number): Promise<number> {
+    await t.run((c) => c.nop());
+    return submit(t.core);
+  }
+
+  it('without allowImmediate every send completes through a batch', async () => {
+    const [a, b] = t.pair();
+    const id = await sendInBatch((c) => c.send(a, Buffer.from('abc')));
+    expect(id).toBeGreaterThanOrEqual(0);
+    expect(t.core.immediate[0]).toBe(-1);
+    const done = t.start(() => id);
+    expect((await done.done).result).toBe(3);
+    expect((await t.recv(b, 10)).data.toString()).toBe('abc');
+  });
+
+  itLinux('with allowImmediate a send the socket takes whole is done during the call, with no record', async () => {
+    t.core.allowImmediate(true);
+    const [a, b] = t.pair();
+    const id = await sendInBatch((c) => c.send(a, Buffer.from('hello')));
+    expect(id).toBeGreaterThanOrEqual(0);
+    expect(Array.from(t.core.immediate)).toEqual([id, 5]);
+    expect((await t.recv(b, 10)).data.toString()).toBe('hello');
+    // The next op resets it, and no completion ever came for the send.
+    await t.run((c) => c.nop());
+    expect(t.core.immediate[0]).toBe(-1);
+    expect(t.seen.has(id)).toBe(false);
+    expect(t.strays).toEqual([]);
+    expect(t.core.pending).toBe(0);
+  });
+
+  it('with allowImmediate a send that does not fit at once completes whole through a batch', async () => {
+    t.core.allowImmediate(true);
+    const [a, b] = t.pair();
+    const big = Buffer.alloc(8 * 1024 * 1024, 7);
+    const id = await sendInBatch((c) => c.send(a, big));
+    expect(id).toBeGreaterThanOrEqual(0);
+    expect(t.core.immediate[0]).toBe(-1);
+    const sending = t.start(() => id).done;
+    let got = 0;
+    while (got < big.length) {
+      const r = await t.recv(b, 1024 * 1024);
+      expect(r.result).toBeGreaterThan(0);
+      got += r.result;
+    }
+    expect((await sending).result).toBe(big.length);
+  });
+
+  // (Linux: a Unix socket pair refuses a send after its peer closed; a TCP
+  // pair on Windows may still take it.)
+  itLinux('with allowImmediate a failed send still completes through a batch with its error', async () => {
+    t.core.allowImmediate(true);
+    const [a, b] = t.pair();
+    t.closeSocket(b);
+    const id = await sendInBatch((c) => c.send(a, Buffer.from('x')));
+    if (id < 0) return; // Refused at once (the error is the return value): also no record.
+    expect(t.core.immediate[0]).toBe(-1);
+    expect((await t.start(() => id).done).result).toBeLessThan(0);
+  });
+
+  it('allowImmediate takes a boolean', () => {
+    expect(() => t.core.allowImmediate(1 as unknown as boolean)).toThrow(/boolean/);
+  });
+});
