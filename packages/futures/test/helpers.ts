@@ -112,10 +112,16 @@ setFlagsFromString('--expose-gc');
 /** Runs a full garbage collection (V8's gc(), exposed without a command-line flag). */
 export const gc = runInNewContext('gc') as () => void;
 
-/** Collects garbage until `done()` or a few rounds pass (finalizers run as tasks after a GC). */
-export async function collect(done: () => boolean, rounds = 10): Promise<void> {
+/**
+ * Collects garbage until `done()` or a few rounds pass. Finalizers run as
+ * tasks of Node's loop after a GC, later when the process is busy (a cold
+ * ts-jest cache, other workers): after the first rounds each one waits a
+ * little longer, up to about a second in all.
+ */
+export async function collect(done: () => boolean, rounds = 20): Promise<void> {
   for (let i = 0; i < rounds && !done(); i++) {
     gc();
     await tick();
+    if (i >= 3 && !done()) await new Promise((resolve) => setTimeout(resolve, 5 * (i - 2)));
   }
 }
