@@ -2,4 +2,5 @@
 // preset in tooling/jest-preset). scripts/test.mjs runs it once per backend.
 module.exports = {
   projects: ['<rootDir>/packages/*/jest.config.js'],
+  testSequencer: '<rootDir>/tooling/jest-preset/gc-first-sequencer.js',
 };
