@@ -110,6 +110,8 @@ const finishAccept: Finisher = (fut, newHandle, index, addrLen) => {
 
 export class IocpProactor implements OperationCanceller, SocketOwner {
   private readonly _core: NativeCore;
+  /** The core's `immediate` ([id, result] of a send done during the call). */
+  private readonly _immediate: Int32Array;
   /** Pending operations by their native id's slot (ids reuse slots densely). */
   private readonly _slots: (OverlappedFuture<unknown> | undefined)[] = [];
   private _pending = 0;
@@ -139,6 +141,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     this._core = new Core((count) => this._onCompletions(count), undefined, concurrency);
     // Sends the OS takes whole at once resolve at once (see _track).
     this._core.allowImmediate(true);
+    this._immediate = this._core.immediate;
   }
 
   /** The backend under this proactor: 'iocp', 'io_uring' or 'epoll'. */
@@ -185,7 +188,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     }
     // Port of IocpProactor._register: an operation that did not go pending
     // (a send the OS took whole) is resolved at once.
-    const immediate = this._core.immediate;
+    const immediate = this._immediate;
     if (immediate[0] === id) {
       fut.setResult(finish(fut, immediate[1], -1, 0) as T);
       return fut;

@@ -62,9 +62,10 @@ struct Bytes {
 
 inline Bytes ByteView(const Napi::CallbackInfo& info, size_t i, const char* name) {
   Napi::Value v = At(info, i);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  if (!v.IsTypedArray()) {
     throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Uint8Array");
   }
+  // One query gives the type, the bytes and the ArrayBuffer (hot path).
   napi_env env = info.Env();
   napi_typedarray_type type;
   size_t length = 0;
@@ -72,8 +73,13 @@ inline Bytes ByteView(const Napi::CallbackInfo& info, size_t i, const char* name
   napi_value buffer;
   size_t offset = 0;
   bool detached = false;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok ||
-      napi_is_detached_arraybuffer(env, buffer, &detached) != napi_ok) {
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok) {
+    throw Napi::Error::New(info.Env());
+  }
+  if (type != napi_uint8_array) {
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Uint8Array");
+  }
+  if (napi_is_detached_arraybuffer(env, buffer, &detached) != napi_ok) {
     throw Napi::Error::New(info.Env());
   }
   if (detached) {
