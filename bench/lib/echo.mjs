@@ -40,16 +40,7 @@ export async function runEcho(
     const args = ['--mode', mode, '--conns', String(conns), '--size', String(size)];
     await ctx.interleave(started, results, async (e, seconds) => {
       const out = await ctx.loadgen([...e.target, ...args], seconds);
-      return {
-        value: out.rate,
-        cpu: out.cpu_s,
-        extra: {
-          p50_us: out.p50_us,
-          p99_us: out.p99_us,
-          errors: out.errors,
-          error: out.error || undefined,
-        },
-      };
+      return roundTripSample(out);
     });
   } finally {
     await Promise.all(started.map((s) => s.server.stop()));
@@ -63,6 +54,20 @@ export async function runEcho(
  * median of the per-round ratios. Also says where the C ceiling stands, as
  * a target above the ceiling cannot be met by any server on the machine.
  */
+/** One sample of a round-trip workload from a C program's JSON (loadgen, eventfd-pingpong). */
+export function roundTripSample(out) {
+  return {
+    value: out.rate,
+    cpu: out.cpu_s,
+    extra: {
+      p50_us: out.p50_us,
+      p99_us: out.p99_us,
+      errors: out.errors,
+      error: out.error || undefined,
+    },
+  };
+}
+
 export function echoTarget(factor, what) {
   return (summary) => {
     const iocp = summary.peers.find((p) => p.id === 'iocp-uring');

@@ -5,6 +5,7 @@
 // and in a Task of a BaseEventLoop, on each Linux backend.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { roundTripSample } from '../lib/echo.mjs';
 import { checkPeer, run as runCommand } from '../lib/procs.mjs';
 
 const WAKEUP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../peers/wakeup.mjs');
@@ -101,16 +102,7 @@ export async function run(ctx) {
         ? JSON.parse(await e.worker.request(`run ${seconds}`, seconds * 1000 + 30000))
         : await measureCeiling(ctx, seconds);
       if (!out.count) throw new Error(out.error || 'no round trip completed');
-      return {
-        value: out.rate,
-        cpu: out.cpu_s,
-        extra: {
-          p50_us: out.p50_us,
-          p99_us: out.p99_us,
-          errors: out.errors,
-          error: out.error || undefined,
-        },
-      };
+      return roundTripSample(out);
     });
   } finally {
     await Promise.all(entries.filter((e) => e.worker).map((e) => e.worker.stop()));
