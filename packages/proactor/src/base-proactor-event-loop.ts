@@ -1,0 +1,186 @@
+// Port of asyncio/proactor_events.py BaseProactorEventLoop: an event loop
+// whose I/O is an IocpProactor. The sock* methods and the transport
+// factories are here; the connection and server helpers of base_events.py
+// (createConnection, createServer, createDatagramEndpoint, sockSendfile,
+// Server) live in ./loop/, one concept a file.
+//
+// SKELETON (session contract): method names and signatures are fixed;
+// bodies marked TODO(transports) or TODO(loop) are being filled in.
+import { BaseEventLoop } from '@iocp/futures';
+import type { Future } from '@iocp/futures';
+
+import type { SockAddr } from './address';
+import { IocpProactor } from './iocp-proactor';
+import type { Connection } from './iocp-proactor';
+import type { BaseProtocol, ProtocolFactory } from './protocols';
+import type { Socket } from './socket';
+import type { BaseTransport, DatagramTransport, Transport } from './transports/types';
+import type { Server } from './loop/server';
+import type {
+  CreateConnectionOptions,
+  CreateDatagramEndpointOptions,
+  CreateServerOptions,
+} from './loop/options';
+
+/** What a server offers the transports it accepted (asyncio's Server._attach/_detach). */
+export interface TransportServer {
+  _attach(transport: BaseTransport): void;
+  _detach(transport: BaseTransport): void;
+}
+
+export class BaseProactorEventLoop extends BaseEventLoop {
+  /** @internal The proactor all I/O of this loop goes through. */
+  readonly _proactor: IocpProactor;
+
+  // Port of BaseProactorEventLoop.__init__.
+  constructor(proactor?: IocpProactor) {
+    super();
+    this._proactor = proactor ?? new IocpProactor();
+    this._proactor.setLoop(this);
+  }
+
+  // ---- transport factories (TODO(transports)) ----
+  /** @internal Port of _make_socket_transport. */
+  _makeSocketTransport(
+    sock: Socket,
+    protocol: BaseProtocol,
+    waiter?: Future<void> | null,
+    extra?: Record<string, unknown>,
+    server?: TransportServer | null,
+  ): Transport {
+    void sock, protocol, waiter, extra, server;
+    throw new Error('TODO(transports)');
+  }
+
+  /** @internal Port of _make_duplex_pipe_transport (a PipeHandle or a stream Socket). */
+  _makeDuplexPipeTransport(
+    pipe: Connection,
+    protocol: BaseProtocol,
+    waiter?: Future<void> | null,
+    extra?: Record<string, unknown>,
+  ): Transport {
+    void pipe, protocol, waiter, extra;
+    throw new Error('TODO(transports)');
+  }
+
+  /** @internal Port of _make_read_pipe_transport. */
+  _makeReadPipeTransport(pipe: Connection, protocol: BaseProtocol, waiter?: Future<void> | null, extra?: Record<string, unknown>): Transport {
+    void pipe, protocol, waiter, extra;
+    throw new Error('TODO(transports)');
+  }
+
+  /** @internal Port of _make_write_pipe_transport. */
+  _makeWritePipeTransport(pipe: Connection, protocol: BaseProtocol, waiter?: Future<void> | null, extra?: Record<string, unknown>): Transport {
+    void pipe, protocol, waiter, extra;
+    throw new Error('TODO(transports)');
+  }
+
+  /** @internal Port of _make_datagram_transport. */
+  _makeDatagramTransport(
+    sock: Socket,
+    protocol: BaseProtocol,
+    address?: SockAddr | null,
+    waiter?: Future<void> | null,
+    extra?: Record<string, unknown>,
+  ): DatagramTransport {
+    void sock, protocol, address, waiter, extra;
+    throw new Error('TODO(transports)');
+  }
+
+  // ---- sock* methods (TODO(transports)) ----
+  sockRecv(sock: Socket, n: number): Future<Buffer> {
+    void sock, n;
+    throw new Error('TODO(transports)');
+  }
+  sockRecvInto(sock: Socket, buf: Uint8Array): Future<number> {
+    void sock, buf;
+    throw new Error('TODO(transports)');
+  }
+  sockRecvfrom(sock: Socket, n: number): Future<[Buffer, SockAddr | null]> {
+    void sock, n;
+    throw new Error('TODO(transports)');
+  }
+  sockRecvfromInto(sock: Socket, buf: Uint8Array, nbytes?: number): Future<[number, SockAddr | null]> {
+    void sock, buf, nbytes;
+    throw new Error('TODO(transports)');
+  }
+  sockSendall(sock: Socket, data: Uint8Array): Future<void> {
+    void sock, data;
+    throw new Error('TODO(transports)');
+  }
+  sockSendto(sock: Socket, data: Uint8Array, addr: SockAddr): Future<number> {
+    void sock, data, addr;
+    throw new Error('TODO(transports)');
+  }
+  sockConnect(sock: Socket, addr: SockAddr): Future<void> {
+    void sock, addr;
+    throw new Error('TODO(transports)');
+  }
+  sockAccept(sock: Socket): Future<[Socket, SockAddr]> {
+    void sock;
+    throw new Error('TODO(transports)');
+  }
+
+  /**
+   * @internal Port of BaseProactorEventLoop._start_serving: the accept loop
+   * of one listening socket (TODO(transports)).
+   */
+  _startServing(
+    protocolFactory: ProtocolFactory,
+    sock: Socket,
+    server: (TransportServer & { _stopServing?(sock: Socket): void }) | null,
+    backlog: number,
+  ): void {
+    void protocolFactory, sock, server, backlog;
+    throw new Error('TODO(transports)');
+  }
+
+  /** @internal Port of _stop_serving: cancels the accept of a listening socket and closes it. */
+  _stopServing(sock: Socket): void {
+    void sock;
+    throw new Error('TODO(transports)');
+  }
+
+  // ---- base_events.py helpers (TODO(loop)) ----
+  sockSendfile(sock: Socket, fd: number, offset?: number, count?: number | null): Promise<number> {
+    void sock, fd, offset, count;
+    throw new Error('TODO(loop)');
+  }
+  createConnection<P extends BaseProtocol>(
+    protocolFactory: ProtocolFactory<P>,
+    host?: string | null,
+    port?: number | null,
+    opts?: CreateConnectionOptions,
+  ): Promise<[Transport, P]> {
+    void protocolFactory, host, port, opts;
+    throw new Error('TODO(loop)');
+  }
+  createServer(
+    protocolFactory: ProtocolFactory,
+    host?: string | string[] | null,
+    port?: number | null,
+    opts?: CreateServerOptions,
+  ): Promise<Server> {
+    void protocolFactory, host, port, opts;
+    throw new Error('TODO(loop)');
+  }
+  createDatagramEndpoint<P extends BaseProtocol>(
+    protocolFactory: ProtocolFactory<P>,
+    opts?: CreateDatagramEndpointOptions,
+  ): Promise<[DatagramTransport, P]> {
+    void protocolFactory, opts;
+    throw new Error('TODO(loop)');
+  }
+  connectAcceptedSocket<P extends BaseProtocol>(protocolFactory: ProtocolFactory<P>, sock: Socket): Promise<[Transport, P]> {
+    void protocolFactory, sock;
+    throw new Error('TODO(loop)');
+  }
+
+  // Port of BaseProactorEventLoop.close: the proactor is closed with the
+  // loop (TODO(transports): stop serving every listening socket first).
+  override async close(): Promise<void> {
+    if (this.isClosed()) return;
+    await super.close();
+    await this._proactor.close();
+  }
+}
