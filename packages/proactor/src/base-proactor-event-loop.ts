@@ -28,6 +28,11 @@ export interface TransportServer {
   _detach(transport: BaseTransport): void;
 }
 
+/** Skeleton placeholder: throws until the part is filled in. */
+function todo(part: string, ...args: unknown[]): never {
+  throw new Error(`TODO(${part}): not implemented (${args.length} arguments)`);
+}
+
 export class BaseProactorEventLoop extends BaseEventLoop {
   /** @internal The proactor all I/O of this loop goes through. */
   readonly _proactor: IocpProactor;
@@ -48,8 +53,7 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     extra?: Record<string, unknown>,
     server?: TransportServer | null,
   ): Transport {
-    void sock, protocol, waiter, extra, server;
-    throw new Error('TODO(transports)');
+    return todo('transports', sock, protocol, waiter, extra, server);
   }
 
   /** @internal Port of _make_duplex_pipe_transport (a PipeHandle or a stream Socket). */
@@ -59,20 +63,17 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     waiter?: Future<void> | null,
     extra?: Record<string, unknown>,
   ): Transport {
-    void pipe, protocol, waiter, extra;
-    throw new Error('TODO(transports)');
+    return todo('transports', pipe, protocol, waiter, extra);
   }
 
   /** @internal Port of _make_read_pipe_transport. */
   _makeReadPipeTransport(pipe: Connection, protocol: BaseProtocol, waiter?: Future<void> | null, extra?: Record<string, unknown>): Transport {
-    void pipe, protocol, waiter, extra;
-    throw new Error('TODO(transports)');
+    return todo('transports', pipe, protocol, waiter, extra);
   }
 
   /** @internal Port of _make_write_pipe_transport. */
   _makeWritePipeTransport(pipe: Connection, protocol: BaseProtocol, waiter?: Future<void> | null, extra?: Record<string, unknown>): Transport {
-    void pipe, protocol, waiter, extra;
-    throw new Error('TODO(transports)');
+    return todo('transports', pipe, protocol, waiter, extra);
   }
 
   /** @internal Port of _make_datagram_transport. */
@@ -83,42 +84,33 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     waiter?: Future<void> | null,
     extra?: Record<string, unknown>,
   ): DatagramTransport {
-    void sock, protocol, address, waiter, extra;
-    throw new Error('TODO(transports)');
+    return todo('transports', sock, protocol, address, waiter, extra);
   }
 
   // ---- sock* methods (TODO(transports)) ----
   sockRecv(sock: Socket, n: number): Future<Buffer> {
-    void sock, n;
-    throw new Error('TODO(transports)');
+    return todo('transports', sock, n);
   }
   sockRecvInto(sock: Socket, buf: Uint8Array): Future<number> {
-    void sock, buf;
-    throw new Error('TODO(transports)');
+    return todo('transports', sock, buf);
   }
   sockRecvfrom(sock: Socket, n: number): Future<[Buffer, SockAddr | null]> {
-    void sock, n;
-    throw new Error('TODO(transports)');
+    return todo('transports', sock, n);
   }
   sockRecvfromInto(sock: Socket, buf: Uint8Array, nbytes?: number): Future<[number, SockAddr | null]> {
-    void sock, buf, nbytes;
-    throw new Error('TODO(transports)');
+    return todo('transports', sock, buf, nbytes);
   }
   sockSendall(sock: Socket, data: Uint8Array): Future<void> {
-    void sock, data;
-    throw new Error('TODO(transports)');
+    return todo('transports', sock, data);
   }
   sockSendto(sock: Socket, data: Uint8Array, addr: SockAddr): Future<number> {
-    void sock, data, addr;
-    throw new Error('TODO(transports)');
+    return todo('transports', sock, data, addr);
   }
   sockConnect(sock: Socket, addr: SockAddr): Future<void> {
-    void sock, addr;
-    throw new Error('TODO(transports)');
+    return todo('transports', sock, addr);
   }
   sockAccept(sock: Socket): Future<[Socket, SockAddr]> {
-    void sock;
-    throw new Error('TODO(transports)');
+    return todo('transports', sock);
   }
 
   /**
@@ -131,20 +123,17 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     server: (TransportServer & { _stopServing?(sock: Socket): void }) | null,
     backlog: number,
   ): void {
-    void protocolFactory, sock, server, backlog;
-    throw new Error('TODO(transports)');
+    return todo('transports', protocolFactory, sock, server, backlog);
   }
 
   /** @internal Port of _stop_serving: cancels the accept of a listening socket and closes it. */
   _stopServing(sock: Socket): void {
-    void sock;
-    throw new Error('TODO(transports)');
+    return todo('transports', sock);
   }
 
   // ---- base_events.py helpers (TODO(loop)) ----
   sockSendfile(sock: Socket, fd: number, offset?: number, count?: number | null): Promise<number> {
-    void sock, fd, offset, count;
-    throw new Error('TODO(loop)');
+    return todo('loop', sock, fd, offset, count);
   }
   createConnection<P extends BaseProtocol>(
     protocolFactory: ProtocolFactory<P>,
@@ -152,8 +141,7 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     port?: number | null,
     opts?: CreateConnectionOptions,
   ): Promise<[Transport, P]> {
-    void protocolFactory, host, port, opts;
-    throw new Error('TODO(loop)');
+    return todo('loop', protocolFactory, host, port, opts);
   }
   createServer(
     protocolFactory: ProtocolFactory,
@@ -161,19 +149,16 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     port?: number | null,
     opts?: CreateServerOptions,
   ): Promise<Server> {
-    void protocolFactory, host, port, opts;
-    throw new Error('TODO(loop)');
+    return todo('loop', protocolFactory, host, port, opts);
   }
   createDatagramEndpoint<P extends BaseProtocol>(
     protocolFactory: ProtocolFactory<P>,
     opts?: CreateDatagramEndpointOptions,
   ): Promise<[DatagramTransport, P]> {
-    void protocolFactory, opts;
-    throw new Error('TODO(loop)');
+    return todo('loop', protocolFactory, opts);
   }
   connectAcceptedSocket<P extends BaseProtocol>(protocolFactory: ProtocolFactory<P>, sock: Socket): Promise<[Transport, P]> {
-    void protocolFactory, sock;
-    throw new Error('TODO(loop)');
+    return todo('loop', protocolFactory, sock);
   }
 
   // Port of BaseProactorEventLoop.close: the proactor is closed with the
