@@ -44,6 +44,21 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     this._proactor.setLoop(this);
   }
 
+  // ---- lifetime hooks (the shared on-demand loop counts open resources) ----
+  /**
+   * @internal A transport or a serving socket of this loop opened. Transports
+   * call it once when constructed; _startServing once per listening socket.
+   * The default does nothing; the shared loop (./loop/shared-loop.ts) keeps
+   * running while the count is above zero.
+   */
+  _resourceOpened(): void {}
+
+  /**
+   * @internal The matching close: a transport calls it once, right after its
+   * protocol's connectionLost() ran; _stopServing once per listening socket.
+   */
+  _resourceClosed(): void {}
+
   // ---- transport factories (TODO(transports)) ----
   /** @internal Port of _make_socket_transport. */
   _makeSocketTransport(
