@@ -60,6 +60,10 @@ function checkBytes(buf: unknown, name = 'buf'): Uint8Array {
   return buf;
 }
 
+function checkBytesList(list: readonly unknown[]): void {
+  for (let i = 0; i < list.length; i++) checkBytes(list[i], `buf[${i}]`);
+}
+
 function checkCount(n: unknown, name: string): number {
   if (typeof n !== 'number') throw new TypeError(`${name} must be a number`);
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name} must be a non-negative integer, got ${n}`);
@@ -373,9 +377,13 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     return addrLen > 0 ? decodeAddress(this._core.addresses, index * native.constants.ADDRESS_SIZE, addrLen) : null;
   }
 
-  // Port of IocpProactor.send.
-  send(conn: Connection, buf: Uint8Array, flags = 0): OverlappedFuture<number> {
-    checkBytes(buf);
+  // Port of IocpProactor.send. A list of views is one gathered send (the
+  // views go out in order, as one operation: WSASend/sendmsg-style gathering
+  // without a join in JavaScript; the core copies each view into the op's
+  // own memory, the copy every send makes anyway).
+  send(conn: Connection, buf: Uint8Array | readonly Uint8Array[], flags = 0): OverlappedFuture<number> {
+    if (Array.isArray(buf)) checkBytesList(buf);
+    else checkBytes(buf);
     const handle = this._prepare(conn, flags);
     const id = conn instanceof Socket ? this._core.send(handle, buf, flags) : this._core.write(handle, buf, -1);
     return this._track('send', id, finishCount, conn);
