@@ -19,7 +19,12 @@ describe.each(availableBackends())('gathered sends on %s', (backend: BackendName
 
   it('sends every view of the list, in order, as one operation', async () => {
     const [a, b] = t.pair();
-    const parts = [Buffer.from('alpha '), new Uint8Array(0), Buffer.from('beta ').subarray(1), new Uint8Array([0x21, 0x0a])];
+    const parts = [
+      Buffer.from('alpha '),
+      new Uint8Array(0),
+      Buffer.from('beta ').subarray(1),
+      new Uint8Array([0x21, 0x0a]),
+    ];
     const sent = await t.run((c) => c.send(a, parts));
     expect(sent.result).toBe(6 + 4 + 2);
     expect((await t.recvExactly(b, 12)).toString()).toBe('alpha eta !\n');
@@ -57,7 +62,11 @@ describe.each(availableBackends())('gathered sends on %s', (backend: BackendName
 
   it('refuses an element that is not a Uint8Array, or a view of a detached buffer, before anything is sent', () => {
     const [a] = t.pair();
-    expectArgError(() => t.core.send(a, [Buffer.from('x'), 'y' as unknown as Uint8Array]), 'TypeError', 'buffer list element');
+    expectArgError(
+      () => t.core.send(a, [Buffer.from('x'), 'y' as unknown as Uint8Array]),
+      'TypeError',
+      'buffer list element',
+    );
     const detached = new Uint8Array(8);
     structuredClone(detached.buffer, { transfer: [detached.buffer] });
     expectArgError(() => t.core.send(a, [detached]), 'TypeError', 'detached');
