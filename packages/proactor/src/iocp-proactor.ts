@@ -70,6 +70,16 @@ function checkCount(n: unknown, name: string): number {
   return n;
 }
 
+/** One operation moves at most this many bytes (the native core's limit: a DWORD on Windows, 32 bits on io_uring). */
+const MAX_TRANSFER = 0x7fffffff;
+
+/** A receive size: a count of at most MAX_TRANSFER bytes. */
+function checkSize(n: unknown, name: string): number {
+  checkCount(n, name);
+  if ((n as number) > MAX_TRANSFER) throw new RangeError(`${name} must be at most ${MAX_TRANSFER}, got ${n as number}`);
+  return n as number;
+}
+
 function checkFlags(flags: unknown): number {
   if (typeof flags !== 'number') throw new TypeError('flags must be a number');
   if (!Number.isInteger(flags) || flags < 0) throw new RangeError(`flags must be a non-negative integer, got ${flags}`);
@@ -323,7 +333,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
 
   // Port of IocpProactor.recv.
   recv(conn: Connection, nbytes: number, flags = 0): OverlappedFuture<Buffer> {
-    checkCount(nbytes, 'nbytes');
+    checkSize(nbytes, 'nbytes');
     const handle = this._prepare(conn, flags);
     const buf = Buffer.allocUnsafe(nbytes);
     const id = conn instanceof Socket ? this._core.recv(handle, buf, flags) : this._core.read(handle, buf, -1);
@@ -350,7 +360,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   recvfrom(conn: Socket, nbytes: number, flags = 0): OverlappedFuture<[Buffer, SockAddr | null]> {
     this._checkClosed();
     checkConnection(conn);
-    checkCount(nbytes, 'nbytes');
+    checkSize(nbytes, 'nbytes');
     checkFlags(flags);
     const handle = this._register(conn);
     const buf = Buffer.allocUnsafe(nbytes);
