@@ -258,8 +258,8 @@ describe('bad input to the proactor layer (property-based)', () => {
   it('event options: TypeError for non-booleans', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.string(), fc.nat(), fc.constant(null)), async (v) => {
-        expectRefused(() => new Event({ manualReset: v as boolean }), 'TypeError', 'manualReset');
-        expectRefused(() => new Event({ initialState: v as boolean }), 'TypeError', 'initialState');
+        expectRefused(() => new Event({ manualReset: v as unknown as boolean }), 'TypeError', 'manualReset');
+        expectRefused(() => new Event({ initialState: v as unknown as boolean }), 'TypeError', 'initialState');
         await controlEcho();
       }),
       { numRuns: RUNS },
