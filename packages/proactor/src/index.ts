@@ -14,3 +14,23 @@ export type { PipeOptions } from './pipe-handle';
 export { createPipeInstance } from './pipe-instance';
 export type { PipeInstanceOptions } from './pipe-instance';
 export { PIPE_PREFIX, pipeFolder, pipePath } from './pipe-address';
+export {
+  DEFAULT_LIMIT,
+  FlowControlMixin,
+  StreamReader,
+  StreamReaderProtocol,
+  StreamWriter,
+  openConnection,
+  startServer,
+} from './streams';
+export type {
+  ClientConnectedCallback,
+  OpenConnectionOptions,
+  Separator,
+  StartServerOptions,
+  StreamOptions,
+  StreamReaderOptions,
+  StreamsLoop,
+} from './streams';
+export { StreamPairDuplex, TransportDuplex, asDuplex } from './duplex';
+export type { AsDuplexOptions, TakeOverState } from './duplex';
