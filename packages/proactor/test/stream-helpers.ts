@@ -83,13 +83,28 @@ export class FakeTransport implements Transport {
   isClosing(): boolean {
     return this.closing;
   }
+  /** When true, close() and abort() call the protocol's connectionLost(null) on a later turn, once. */
+  autoLose = false;
+  lost = false;
   close(): void {
     this.calls.push('close');
-    this.closing = true;
+    this._closeSoon();
   }
   abort(): void {
     this.calls.push('abort');
+    this._closeSoon();
+  }
+  private _closeSoon(): void {
+    const first = !this.closing;
     this.closing = true;
+    if (first && this.autoLose) setImmediate(() => this.lose(null));
+  }
+  /** The connection ends: connectionLost(exc), once. */
+  lose(exc: Error | null): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.closing = true;
+    this.protocol.connectionLost?.(exc);
   }
   setProtocol(protocol: BaseProtocol): void {
     this.protocol = protocol;

@@ -187,13 +187,10 @@ export class TransportDuplex extends Duplex {
       callback();
       return;
     }
-    if (this.transport.canWriteEof()) {
-      this.transport.writeEof();
-      // Both sides done: close (the transport sends what it holds first).
-      if (this.readableEnded) this.transport.close();
-    } else {
-      this.transport.close();
-    }
+    // Once the readable side is done too, _destroy (autoDestroy) closes
+    // the transport; it sends what it holds first.
+    if (this.transport.canWriteEof()) this.transport.writeEof();
+    else this.transport.close();
     callback();
   }
 
