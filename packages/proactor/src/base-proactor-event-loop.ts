@@ -20,7 +20,14 @@ import type {
   CreateConnectionOptions,
   CreateDatagramEndpointOptions,
   CreateServerOptions,
+  SockSendfileOptions,
 } from './loop/options';
+import { connectAcceptedSocket as connectAcceptedSocketImpl, createConnection as createConnectionImpl } from './loop/create-connection';
+import { createServer as createServerImpl } from './loop/create-server';
+import { createDatagramEndpoint as createDatagramEndpointImpl } from './loop/datagram-endpoint';
+import { getaddrinfo } from './loop/resolve-address';
+import type { AddrInfo, GetaddrinfoOptions } from './loop/resolve-address';
+import { sockSendfile as sockSendfileImpl } from './loop/sock-sendfile';
 
 /** What a server offers the transports it accepted (asyncio's Server._attach/_detach). */
 export interface TransportServer {
@@ -146,9 +153,17 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     return todo('transports', sock);
   }
 
-  // ---- base_events.py helpers (TODO(loop)) ----
-  sockSendfile(sock: Socket, fd: number, offset?: number, count?: number | null): Promise<number> {
-    return todo('loop', sock, fd, offset, count);
+  // ---- base_events.py helpers (./loop/) ----
+  /**
+   * Port of base_events.py BaseEventLoop.getaddrinfo, through Node's
+   * dns.lookup: the addresses createConnection, createServer and
+   * createDatagramEndpoint try, in order. A subclass may resolve otherwise.
+   */
+  getaddrinfo(host: string | null, port: number, opts?: GetaddrinfoOptions): Promise<AddrInfo[]> {
+    return getaddrinfo(host, port, opts);
+  }
+  sockSendfile(sock: Socket, fd: number, offset?: number, count?: number | null, opts?: SockSendfileOptions): Promise<number> {
+    return sockSendfileImpl(this, sock, fd, offset, count, opts);
   }
   createConnection<P extends BaseProtocol>(
     protocolFactory: ProtocolFactory<P>,
@@ -156,7 +171,7 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     port?: number | null,
     opts?: CreateConnectionOptions,
   ): Promise<[Transport, P]> {
-    return todo('loop', protocolFactory, host, port, opts);
+    return createConnectionImpl(this, protocolFactory, host, port, opts);
   }
   createServer(
     protocolFactory: ProtocolFactory,
@@ -164,16 +179,16 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     port?: number | null,
     opts?: CreateServerOptions,
   ): Promise<Server> {
-    return todo('loop', protocolFactory, host, port, opts);
+    return createServerImpl(this, protocolFactory, host, port, opts);
   }
   createDatagramEndpoint<P extends BaseProtocol>(
     protocolFactory: ProtocolFactory<P>,
     opts?: CreateDatagramEndpointOptions,
   ): Promise<[DatagramTransport, P]> {
-    return todo('loop', protocolFactory, opts);
+    return createDatagramEndpointImpl(this, protocolFactory, opts);
   }
   connectAcceptedSocket<P extends BaseProtocol>(protocolFactory: ProtocolFactory<P>, sock: Socket): Promise<[Transport, P]> {
-    return todo('loop', protocolFactory, sock);
+    return connectAcceptedSocketImpl(this, protocolFactory, sock);
   }
 
   // Port of BaseProactorEventLoop.close: the proactor is closed with the
