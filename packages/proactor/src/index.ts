@@ -14,3 +14,33 @@ export type { PipeOptions } from './pipe-handle';
 export { createPipeInstance } from './pipe-instance';
 export type { PipeInstanceOptions } from './pipe-instance';
 export { PIPE_PREFIX, pipeFolder, pipePath } from './pipe-address';
+export { BaseProactorEventLoop } from './base-proactor-event-loop';
+export type { TransportServer } from './base-proactor-event-loop';
+export { isBufferedProtocol } from './protocols';
+export type {
+  BaseProtocol,
+  BufferedProtocol,
+  DatagramProtocol,
+  Protocol,
+  ProtocolFactory,
+  SubprocessProtocol,
+} from './protocols';
+export {
+  FlowControlTransport,
+  ProactorBasePipeTransport,
+  ProactorBaseWritePipeTransport,
+  ProactorDatagramTransport,
+  ProactorDuplexPipeTransport,
+  ProactorReadPipeTransport,
+  ProactorReadWriteTransport,
+  ProactorSocketTransport,
+  ProactorWritePipeTransport,
+} from './transports/index';
+export type {
+  BaseTransport,
+  DatagramTransport,
+  ReadTransport,
+  Transport,
+  WriteBufferLimits,
+  WriteTransport,
+} from './transports/index';
