@@ -28,3 +28,31 @@ export type { AddrInfo, GetaddrinfoOptions } from './loop/resolve-address';
 export { createConnection, createDatagramEndpoint, createServer } from './loop/plain-calls';
 export { SharedProactorEventLoop, holdWhile, loopForCall, sharedLoop } from './loop/shared-loop';
 export { SENDFILE_FALLBACK_READBUFFER_SIZE } from './loop/sock-sendfile';
+export { isBufferedProtocol } from './protocols';
+export type {
+  BaseProtocol,
+  BufferedProtocol,
+  DatagramProtocol,
+  Protocol,
+  ProtocolFactory,
+  SubprocessProtocol,
+} from './protocols';
+export {
+  FlowControlTransport,
+  ProactorBasePipeTransport,
+  ProactorBaseWritePipeTransport,
+  ProactorDatagramTransport,
+  ProactorDuplexPipeTransport,
+  ProactorReadPipeTransport,
+  ProactorReadWriteTransport,
+  ProactorSocketTransport,
+  ProactorWritePipeTransport,
+} from './transports/index';
+export type {
+  BaseTransport,
+  DatagramTransport,
+  ReadTransport,
+  Transport,
+  WriteBufferLimits,
+  WriteTransport,
+} from './transports/index';

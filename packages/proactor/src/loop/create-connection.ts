@@ -17,7 +17,6 @@ import { bindError, combineConnectErrors } from './connect-errors';
 import type { CreateConnectionOptions } from './options';
 import { checkFamily, checkHost, checkPort, ensureResolved, interleaveAddrinfos, splitAddress } from './resolve-address';
 import type { AddrInfo } from './resolve-address';
-import { setNodelay } from './socket-options';
 
 export function checkProtocolFactory(protocolFactory: unknown): void {
   if (typeof protocolFactory !== 'function') throw new TypeError('protocolFactory must be a function');
@@ -94,9 +93,7 @@ export async function createConnectionTransport<P extends BaseProtocol>(
 ): Promise<[Transport, P]> {
   let protocol: P;
   try {
-    // CPython sets TCP_NODELAY in _ProactorSocketTransport.__init__ (once
-    // more there does no harm); unix sockets are left alone.
-    setNodelay(sock);
+    // TCP_NODELAY: the socket transport sets it, as CPython's does.
     protocol = protocolFactory();
   } catch (exc) {
     if (ownSock) sock.close();

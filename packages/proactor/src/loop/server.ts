@@ -61,6 +61,17 @@ export class Server {
     for (const waiter of waiters) if (!waiter.done()) waiter.setResult(undefined);
   }
 
+  /**
+   * @internal The accept loop of `sock` failed and closed it ('Accept failed
+   * on a socket'): the socket leaves the server, and a server left with no
+   * listening socket is closed (a pending serveForever() ends).
+   */
+  _stopServing(sock: Socket): void {
+    if (this._sockets === null) return;
+    this._sockets = this._sockets.filter((s) => s !== sock);
+    if (this._sockets.length === 0) this.close();
+  }
+
   /** @internal Port of Server._start_serving: listen and accept on every socket. */
   _startServing(): void {
     if (this._serving || this._sockets === null) return;

@@ -1,8 +1,7 @@
 // The socket options base_events.py sets that Socket.setsockopt does not
-// name: SO_REUSEPORT (_set_reuseport), IPV6_V6ONLY (create_server) and
-// TCP_NODELAY on TCP sockets only (_set_nodelay). The native layer exports
-// no constants for the first two, so their numbers are here, per OS (Linux
-// <asm-generic/socket.h> and <linux/in6.h>; Windows <ws2ipdef.h>).
+// name: SO_REUSEPORT (_set_reuseport) and IPV6_V6ONLY (create_server). The
+// native layer exports no constants for them, so their numbers are here,
+// per OS (Linux <asm-generic/socket.h> and <linux/in6.h>; Windows <ws2ipdef.h>).
 import { native } from '@iocp/native';
 
 import type { Socket } from '../socket';
@@ -34,12 +33,4 @@ export function setV6Only(sock: Socket): void {
 /** Reads IPV6_V6ONLY (for tests). */
 export function getV6Only(sock: Socket): number {
   return check(native.getsockopt(sock._checkedHandle(), IPPROTO_IPV6, IPV6_V6ONLY), 'getsockopt');
-}
-
-// Port of base_events.py _set_nodelay: TCP sockets only (not unix ones).
-/** Sets TCP_NODELAY on an inet/inet6 stream socket; does nothing on others. */
-export function setNodelay(sock: Socket): void {
-  if ((sock.family === 'inet' || sock.family === 'inet6') && sock.type === 'stream') {
-    sock.setsockopt('TCP_NODELAY', true);
-  }
 }
