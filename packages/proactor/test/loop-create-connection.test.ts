@@ -3,22 +3,10 @@
 // (test_create_connection_*) and test_events.py (test_create_connection*).
 import { ConnectionRefusedError, OSError } from '@iocp/futures';
 import { Socket } from '@iocp/proactor';
-import type { Protocol, Transport } from '@iocp/proactor';
+import type { Protocol, Server } from '@iocp/proactor';
 
 import { listener, openFds } from './helpers';
-import { StubResolverLoop, closedPort, inet, inet6, run } from './loop-helpers';
-
-class RecordingProtocol implements Protocol {
-  transport: Transport | null = null;
-  events: string[] = [];
-  connectionMade(t: Transport): void {
-    this.transport = t;
-    this.events.push('made');
-  }
-  connectionLost(): void {
-    this.events.push('lost');
-  }
-}
+import { Recorder, StubResolverLoop, closedPort, inet, inet6, run } from './loop-helpers';
 
 describe('createConnection', () => {
   let loop: StubResolverLoop;
@@ -129,4 +117,123 @@ describe('createConnection', () => {
     expect((err as OSError).syscall).toBe('getaddrinfo');
   });
 
+});
+
+describe('createConnection to a live server', () => {
+  let loop: StubResolverLoop;
+  const closeMe: Array<{ close(): unknown }> = [];
+  let fdsBefore: number;
+
+  beforeEach(() => {
+    fdsBefore = openFds();
+    loop = new StubResolverLoop();
+  });
+
+  afterEach(async () => {
+    for (const c of closeMe.splice(0)) c.close();
+    await loop.close();
+    expect(openFds()).toBe(fdsBefore);
+  });
+
+  async function echoServer(host: string | string[] = '127.0.0.1'): Promise<Server> {
+    const server = await loop.createServer(() => new Recorder(true), host, 0);
+    closeMe.push(server);
+    return server;
+  }
+
+  async function closeBoth(server: Server, client: Recorder): Promise<void> {
+    client.transport?.close();
+    await client.lost;
+    server.close();
+    await server.waitClosed();
+  }
+
+  it('resolves a host name, connects, and resolves after connectionMade', async () => {
+    await run(loop, async () => {
+      const server = await echoServer();
+      const port = (server.sockets[0].getsockname() as [string, number])[1];
+      const [transport, proto] = await loop.createConnection(() => new Recorder(), 'localhost', port, { family: 'inet' });
+      expect(proto.events).toEqual(['made']);
+      expect(proto.transport).toBe(transport);
+      expect(transport.getExtraInfo('peername')).toEqual(['127.0.0.1', port]);
+      // TCP_NODELAY is on, as CPython's _set_nodelay does.
+      expect(transport.getExtraInfo<Socket>('socket')!.getsockopt('TCP_NODELAY')).not.toBe(0);
+      transport.write(Buffer.from('ping'));
+      expect((await proto.received(4)).toString()).toBe('ping');
+      await closeBoth(server, proto);
+    });
+  });
+
+  it('tries every address in order: the first refused, the second connects', async () => {
+    await run(loop, async () => {
+      const server = await echoServer();
+      const port = (server.sockets[0].getsockname() as [string, number])[1];
+      loop.table.set('two', [inet6('::1'), inet('127.0.0.1')]);
+      const [transport, proto] = await loop.createConnection(() => new Recorder(), 'two', port);
+      expect(transport.getExtraInfo('peername')).toEqual(['127.0.0.1', port]);
+      await closeBoth(server, proto);
+    });
+  });
+
+  it('binds to localAddr before connecting', async () => {
+    await run(loop, async () => {
+      const server = await echoServer();
+      const port = (server.sockets[0].getsockname() as [string, number])[1];
+      const local = closedPort();
+      const [transport, proto] = await loop.createConnection(() => new Recorder(), '127.0.0.1', port, { localAddr: ['127.0.0.1', local] });
+      expect(transport.getExtraInfo('sockname')).toEqual(['127.0.0.1', local]);
+      await closeBoth(server, proto);
+    });
+  });
+
+  it('interleave reorders the addresses by family before they are tried', async () => {
+    await run(loop, async () => {
+      const port = closedPort();
+      loop.table.set('mixed', [inet6('::1'), inet6('::1'), inet('127.0.0.1'), inet('127.0.0.2')]);
+      const connect = jest.spyOn(loop._proactor, 'connect');
+      try {
+        const err = await loop.createConnection(() => new Recorder(), 'mixed', port, { interleave: 1 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(OSError);
+        expect(connect.mock.calls.map((c) => c[1][0])).toEqual(['::1', '127.0.0.1', '::1', '127.0.0.2']);
+      } finally {
+        connect.mockRestore();
+      }
+    });
+  });
+
+  it('sock: wraps an already connected socket', async () => {
+    await run(loop, async () => {
+      const server = await echoServer();
+      const addr = server.sockets[0].getsockname();
+      const sock = new Socket('inet');
+      await loop.sockConnect(sock, addr);
+      const [transport, proto] = await loop.createConnection(() => new Recorder(), null, null, { sock });
+      expect(transport.getExtraInfo('socket')).toBe(sock);
+      transport.write(Buffer.from('abc'));
+      expect((await proto.received(3)).toString()).toBe('abc');
+      await closeBoth(server, proto);
+      expect(sock.closed).toBe(true);
+    });
+  });
+
+  it('connectAcceptedSocket: a transport for a socket accepted by hand', async () => {
+    await run(loop, async () => {
+      const lsock = listener();
+      closeMe.push(lsock);
+      const client = new Socket('inet');
+      closeMe.push(client);
+      const accepting = loop.sockAccept(lsock);
+      await loop.sockConnect(client, lsock.getsockname());
+      const [conn] = await accepting;
+      const [transport, proto] = await loop.connectAcceptedSocket(() => new Recorder(true), conn);
+      expect(proto.events).toEqual(['made']);
+      await loop.sockSendall(client, Buffer.from('hello'));
+      expect((await loop.sockRecv(client, 10)).toString()).toBe('hello');
+      transport.close();
+      await proto.lost;
+      const udp = new Socket('inet', 'dgram');
+      closeMe.push(udp);
+      expect(() => loop.connectAcceptedSocket(() => new Recorder(), udp)).toThrow(TypeError);
+    });
+  });
 });

@@ -1,7 +1,7 @@
 // Helpers of the loop-*.test.ts files: a BaseProactorEventLoop per test that
 // runs the test body, a loop whose getaddrinfo is replaced (CPython's tests
 // mock getaddrinfo the same way), and a free port.
-import type { AddrInfo, GetaddrinfoOptions } from '@iocp/proactor';
+import type { AddrInfo, GetaddrinfoOptions, Transport } from '@iocp/proactor';
 import { BaseProactorEventLoop, Socket } from '@iocp/proactor';
 
 /** A loop whose name resolution answers from a table (unknown names: the real lookup). */
@@ -41,4 +41,47 @@ export function inet(host: string, port = 0): AddrInfo {
 
 export function inet6(host: string, port = 0): AddrInfo {
   return { family: 'inet6', address: [host, port, 0, 0] };
+}
+
+/** A protocol that records its events and resolves `lost` on connectionLost. */
+export class Recorder {
+  transport: Transport | null = null;
+  readonly events: string[] = [];
+  readonly chunks: Buffer[] = [];
+  readonly lost: Promise<Error | null>;
+  private _lost!: (exc: Error | null) => void;
+  private _size = 0;
+  private readonly _waiters: Array<[number, () => void]> = [];
+
+  constructor(private readonly echo = false) {
+    this.lost = new Promise((r) => (this._lost = r));
+  }
+  connectionMade(t: Transport): void {
+    this.transport = t;
+    this.events.push('made');
+  }
+  dataReceived(data: Buffer): void {
+    this.chunks.push(data);
+    this._size += data.length;
+    if (this.echo) this.transport?.write(data);
+    for (const w of this._waiters.splice(0)) {
+      if (this._size >= w[0]) w[1]();
+      else this._waiters.push(w);
+    }
+  }
+  eofReceived(): void {
+    this.events.push('eof');
+  }
+  connectionLost(exc: Error | null): void {
+    this.events.push('lost');
+    this._lost(exc);
+  }
+  data(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+  /** Resolves once at least n bytes arrived. */
+  received(n: number): Promise<Buffer> {
+    if (this._size >= n) return Promise.resolve(this.data());
+    return new Promise((r) => this._waiters.push([n, () => r(this.data())]));
+  }
 }
