@@ -75,6 +75,7 @@ export class SharedProactorEventLoop extends BaseProactorEventLoop {
   _release(): void {
     if (this._holds === 0) throw new RuntimeError('SharedProactorEventLoop released more often than held');
     this._holds -= 1;
+    if (this._holds === 0) this._queueStopCheck();
   }
 
   override callSoon<A extends unknown[]>(callback: Callback<A>, ...args: A): Handle {
@@ -93,10 +94,14 @@ export class SharedProactorEventLoop extends BaseProactorEventLoop {
 
   protected override _processEvents(): void {
     super._processEvents();
-    if (this._holds === 0 && this._checkMark < 0) {
-      super.callSoon(this._stopCheck);
-      this._checkMark = this._soonCalls;
-    }
+    if (this._holds === 0) this._queueStopCheck();
+  }
+
+  /** Queues the stop check (once) if the loop runs. */
+  private _queueStopCheck(): void {
+    if (this._checkMark >= 0 || this._run === null || !this.isRunning()) return;
+    super.callSoon(this._stopCheck);
+    this._checkMark = this._soonCalls;
   }
 
   private readonly _stopCheck = (): void => {
@@ -162,19 +167,16 @@ export function loopForCall(what = 'this call'): BaseProactorEventLoop {
 }
 
 /**
- * Runs `fn` (an operation on `loop`) while holding the shared loop, so it
- * runs until the operation settles; for any other loop just runs `fn`.
- * Synchronous throws of `fn` are thrown here too, after the hold is undone.
+ * Runs `fn` (an operation on `loop`) and holds the shared loop until the
+ * promise it returns settles; for any other loop just runs `fn`. A
+ * synchronous throw of `fn` (a bad argument) takes no hold. The hold is
+ * taken right after `fn` returns: an operation's futures settle only while
+ * the loop runs, and a future of a loop that is not running yet waits for
+ * it (the shared loop also starts on any callSoon).
  */
 export function holdWhile<T>(loop: BaseProactorEventLoop, fn: () => Promise<T>): Promise<T> {
   if (!(loop instanceof SharedProactorEventLoop)) return fn();
+  const promise = fn();
   loop._hold();
-  let promise: Promise<T>;
-  try {
-    promise = fn();
-  } catch (exc) {
-    loop._release();
-    throw exc;
-  }
   return promise.finally(() => loop._release());
 }
