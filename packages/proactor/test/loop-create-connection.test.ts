@@ -104,6 +104,13 @@ describe('createConnection', () => {
     expect((err as Error).message).toBe('no matching local address with family=inet found');
   });
 
+  it('a numeric host is not looked up (_ipaddr_info)', async () => {
+    const port = closedPort();
+    await run(loop, () => loop.createConnection(() => ({}), '127.0.0.1', port).catch(() => undefined));
+    await run(loop, () => loop.createConnection(() => ({}), '::1', port, { localAddr: ['::1', 0] }).catch(() => undefined));
+    expect(loop.asked).toEqual([]);
+  });
+
   it('an empty resolution rejects with OSError "getaddrinfo() returned empty list"', async () => {
     loop.table.set('nothing', []);
     const err = await run(loop, () => loop.createConnection(() => ({}), 'nothing', 80)).catch((e: unknown) => e);

@@ -155,6 +155,15 @@ describe('createDatagramEndpoint', () => {
     });
   });
 
+  it('an empty resolution: OSError "getaddrinfo() returned empty list"', async () => {
+    loop.table.set('nothing', []);
+    await run(loop, async () => {
+      await expect(loop.createDatagramEndpoint(() => new Datagrams(), { localAddr: ['nothing', 0] })).rejects.toThrow(
+        new OSError('getaddrinfo() returned empty list'),
+      );
+    });
+  });
+
   it('a bind failure on the only candidate rejects with that OSError and closes the socket', async () => {
     await run(loop, async () => {
       const [, first] = await loop.createDatagramEndpoint(() => new Datagrams(), { localAddr: ['127.0.0.1', 0] });

@@ -16,6 +16,8 @@ import { listener, openFds } from './helpers';
 import { run } from './loop-helpers';
 
 const DATA = randomBytes(300 * 1024 + 17);
+/** Windows' null device (a character device: not a regular file). */
+const NUL_DEVICE = '\\\\.\\NUL';
 
 describe('sockSendfile', () => {
   let loop: BaseProactorEventLoop;
@@ -132,7 +134,7 @@ describe('sockSendfile', () => {
     await run(loop, async () => {
       const [a] = await pair();
       // A directory (Linux) or the NUL device (Windows): not a regular file.
-      const fd = open(process.platform === 'win32' ? 'NUL' : dir);
+      const fd = open(process.platform === 'win32' ? NUL_DEVICE : dir);
       const err = await loop.sockSendfile(a, fd, 0, null, { fallback: false }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SendfileNotAvailableError);
       expect((err as Error).message).toBe('not a regular file');
@@ -162,7 +164,7 @@ describe('sockSendfile', () => {
   } else {
     it('falls back to read + send for a file sendfile cannot take (the NUL device: nothing to send)', async () => {
       await run(loop, async () => {
-        const [sent, got] = await send(0, 70000, open('NUL'));
+        const [sent, got] = await send(0, 70000, open(NUL_DEVICE));
         expect(sent).toBe(0);
         expect(got.length).toBe(0);
       });

@@ -2,10 +2,12 @@
 // plain code (no loop run by hand). A child process and a worker thread
 // running plain code must exit by themselves once everything is closed.
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { BaseEventLoop, RuntimeError } from '@iocp/futures';
+import { BaseEventLoop, RuntimeError, sleep } from '@iocp/futures';
 import { BaseProactorEventLoop, createConnection, createServer, loopForCall, sharedLoop } from '@iocp/proactor';
 
 import { openFds } from './helpers';
@@ -51,18 +53,21 @@ describe('the shared on-demand loop', () => {
   });
 
   it('a child process running plain code exits by itself once everything is closed', async () => {
-    const child = spawn(process.execPath, ['-e', PLAIN], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    // A watchdog only (the assertion is that the child exits on its own):
-    // killed children report a signal and fail the expectation below.
+    // Output goes to files: node.exe under Wine dies writing to a pipe.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iocp-plain-'));
+    const outFd = fs.openSync(path.join(dir, 'out'), 'w');
+    const errFd = fs.openSync(path.join(dir, 'err'), 'w');
+    const child = spawn(process.execPath, ['-e', PLAIN], { stdio: ['ignore', outFd, errFd] });
+    fs.closeSync(outFd);
+    fs.closeSync(errFd);
     const watchdog = setTimeout(() => child.kill('SIGKILL'), 60_000);
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
       child.on('exit', (c, s) => resolve([c, s])),
     );
     clearTimeout(watchdog);
+    const out = fs.readFileSync(path.join(dir, 'out'), 'utf8');
+    const err = fs.readFileSync(path.join(dir, 'err'), 'utf8');
+    fs.rmSync(dir, { recursive: true, force: true });
     expect({ out: out.replace(/\r\n/g, '\n'), err, code, signal }).toEqual({ out: 'HELLO\nclosed\n', err: '', code: 0, signal: null });
   }, 90_000);
 
@@ -103,6 +108,23 @@ describe('the shared on-demand loop', () => {
     expect(await sharedLoopStopped()).toBe(true);
     expect(sharedLoop()._holdCount).toBe(0);
     expect(openFds()).toBe(fdsBefore);
+  });
+
+  it('a timer of the shared loop keeps it running after the last close (an await is never stranded)', async () => {
+    const server = await createServer(() => new Recorder(), '127.0.0.1', 0);
+    // While the shared loop runs, sleep() makes a timer of that loop.
+    const slept = sleep(20, 'woke');
+    const starts = jest.spyOn(sharedLoop(), 'runForever');
+    try {
+      server.close();
+      await server.waitClosed();
+      expect(await slept).toBe('woke');
+      // It ran on through the wait: no stop and start again (no spinning).
+      expect(starts).not.toHaveBeenCalled();
+    } finally {
+      starts.mockRestore();
+    }
+    expect(await sharedLoopStopped()).toBe(true);
   });
 
   it('a failed plain call releases the shared loop too', async () => {
