@@ -376,11 +376,11 @@ describe('ProactorSocketTransport: reading, closing, EOF', () => {
   test('toString() shows the state', async () => {
     await loop.runUntilComplete(async () => {
       const [tr, proto] = await open();
-      expect(String(tr)).toMatch(/^<ProactorSocketTransport fd=\d+ read=<.*>>$/);
+      expect((tr as ProactorSocketTransport).toString()).toMatch(/^<ProactorSocketTransport fd=\d+ read=<.*>>$/);
       tr.close();
-      expect(String(tr)).toMatch(/closing/);
+      expect((tr as ProactorSocketTransport).toString()).toMatch(/closing/);
       await proto.lost;
-      expect(String(tr)).toBe('<ProactorSocketTransport closed>');
+      expect((tr as ProactorSocketTransport).toString()).toBe('<ProactorSocketTransport closed>');
     });
   });
 
