@@ -162,6 +162,42 @@ describe('Server', () => {
     });
   });
 
+  it('a listening socket whose accept loop failed leaves the server; the last one closes it', async () => {
+    await run(loop, async () => {
+      const server = await loop.createServer(() => new Recorder(), ['127.0.0.1', '::1'], 0, { startServing: false });
+      const [a, b] = server.sockets;
+      const serving = server.serveForever();
+      await sleep(0);
+      // What the accept loop calls after 'Accept failed on a socket' (it closed the socket).
+      a.close();
+      server._stopServing(a);
+      expect(server.sockets).toEqual([b]);
+      expect(server.isServing()).toBe(true);
+      b.close();
+      server._stopServing(b);
+      expect(server.sockets).toEqual([]);
+      expect(server.isServing()).toBe(false);
+      await expect(serving).rejects.toThrow(CancelledError);
+      await server.waitClosed();
+    });
+  });
+
+  if (process.platform === 'linux') {
+    it('an accept that fails (a listener shut down, Linux) is reported and the server stops', async () => {
+      await run(loop, async () => {
+        const contexts: Array<{ message: string }> = [];
+        loop.setExceptionHandler((_l, ctx) => void contexts.push(ctx));
+        const server = await loop.createServer(() => new Recorder(), '127.0.0.1', 0);
+        const serving = server.serveForever();
+        server.sockets[0].shutdown('read');
+        await expect(serving).rejects.toThrow(CancelledError);
+        expect(contexts.map((c) => c.message)).toEqual(['Accept failed on a socket']);
+        expect(server.sockets).toEqual([]);
+        await server.waitClosed();
+      });
+    });
+  }
+
   it('200 concurrent connections each get their own echo', async () => {
     await run(loop, async () => {
       const server = await loop.createServer(() => new Recorder(true), '127.0.0.1', 0, { backlog: 256 });
