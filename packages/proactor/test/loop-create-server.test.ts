@@ -106,7 +106,7 @@ describe('createServer', () => {
       expect(families).toEqual(['inet', 'inet6']);
       const v6 = server.sockets.find((s) => s.family === 'inet6')!;
       expect(getV6Only(v6)).toBe(1);
-      expect(server.sockets.map((s) => (s.getsockname() as [string])[0]).sort()).toEqual(['0.0.0.0', '::']);
+      expect(server.sockets.map((s) => (s.getsockname() as [string, number])[0]).sort()).toEqual(['0.0.0.0', '::']);
       server.close();
     });
   });
