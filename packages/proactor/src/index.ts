@@ -26,7 +26,7 @@ export type {
 } from './loop/options';
 export type { AddrInfo, GetaddrinfoOptions } from './loop/resolve-address';
 export { createConnection, createDatagramEndpoint, createServer } from './loop/plain-calls';
-export { SharedProactorEventLoop, holdWhile, loopForCall, sharedLoop } from './loop/shared-loop';
+export { SharedProactorEventLoop, holdWhile, loopForCall, sharedLoop, sharedLoopIdle } from './loop/shared-loop';
 export { SENDFILE_FALLBACK_READBUFFER_SIZE } from './loop/sock-sendfile';
 export { isBufferedProtocol } from './protocols';
 export type {

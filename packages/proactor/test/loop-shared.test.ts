@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { BaseEventLoop, RuntimeError, sleep } from '@iocp/futures';
-import { BaseProactorEventLoop, createConnection, createServer, loopForCall, sharedLoop } from '@iocp/proactor';
+import { BaseProactorEventLoop, createConnection, createServer, loopForCall, sharedLoop, sharedLoopIdle } from '@iocp/proactor';
 
 import { openFds } from './helpers';
 import { Recorder } from './loop-helpers';
@@ -38,9 +38,9 @@ const say = (s) => (typeof postMessage === 'function' ? postMessage(s) : console
 })().catch((e) => { say('error ' + e.stack); process.exitCode = 3; });
 `;
 
-/** Resolves when the shared loop has stopped (bounded: a leak fails the test). */
+/** Resolves true once the shared loop has stopped. */
 async function sharedLoopStopped(): Promise<boolean> {
-  for (let i = 0; i < 1000 && sharedLoop().isRunning(); i++) await new Promise((r) => setImmediate(r));
+  await sharedLoopIdle();
   return !sharedLoop().isRunning();
 }
 
@@ -125,6 +125,18 @@ describe('the shared on-demand loop', () => {
       starts.mockRestore();
     }
     expect(await sharedLoopStopped()).toBe(true);
+  });
+
+  it('after the last close, a loop of one\'s own can run once sharedLoopIdle() resolved', async () => {
+    const err = await createConnection(() => new Recorder(), '127.0.0.1', 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    await sharedLoopIdle();
+    const mine = new BaseProactorEventLoop();
+    try {
+      expect(await mine.runUntilComplete(async () => 'ran')).toBe('ran');
+    } finally {
+      await mine.close();
+    }
   });
 
   it('a failed plain call releases the shared loop too', async () => {

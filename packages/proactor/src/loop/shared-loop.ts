@@ -26,8 +26,9 @@
 // shared loop, as module state is per worker). While the shared loop runs
 // (something made from plain code is open), starting a loop of your own
 // fails with RuntimeError 'Cannot run the event loop while another loop is
-// running': close what the plain calls opened first, or make everything
-// from inside your own loop (calls made while a BaseProactorEventLoop runs
+// running': close what the plain calls opened first and await
+// sharedLoopIdle() (after the last close the loop stops at its next
+// iteration), or make everything from inside your own loop (calls made while a BaseProactorEventLoop runs
 // use that loop). A call made while a loop that is not a
 // BaseProactorEventLoop runs throws a RuntimeError naming that loop.
 import { RuntimeError, getRunningLoopOrNull, logger } from '@iocp/futures';
@@ -47,6 +48,8 @@ export class SharedProactorEventLoop extends BaseProactorEventLoop {
   private _checkMark = -1;
   /** _soonCalls when the loop was stopped: more calls since then mean run again. */
   private _stopMark = 0;
+  /** Resolved when the loop stops with nothing left to do (see whenIdle()). */
+  private _idleWaiters: Array<() => void> = [];
 
   override toString(): string {
     return `<SharedProactorEventLoop running=${this.isRunning()} holds=${this._holds}>`;
@@ -139,7 +142,21 @@ export class SharedProactorEventLoop extends BaseProactorEventLoop {
     for (const t of this._timers) {
       if (t.cancelled() || !t._scheduled) this._timers.delete(t);
     }
-    if (this._holds > 0 || this._soonCalls !== this._stopMark || this._timers.size > 0) this._ensureRunning();
+    if (this._holds > 0 || this._soonCalls !== this._stopMark || this._timers.size > 0) {
+      this._ensureRunning();
+      if (this._run !== null) return;
+    }
+    for (const resolve of this._idleWaiters.splice(0)) resolve();
+  }
+
+  /**
+   * Resolves once the loop is not running (at once if it is not): after the
+   * last close it stops at its next iteration, so code that wants to run a
+   * loop of its own right after can wait for this first.
+   */
+  whenIdle(): Promise<void> {
+    if (this._run === null) return Promise.resolve();
+    return new Promise((resolve) => this._idleWaiters.push(resolve));
   }
 }
 
@@ -149,6 +166,11 @@ let shared: SharedProactorEventLoop | null = null;
 export function sharedLoop(): SharedProactorEventLoop {
   if (shared === null || shared.isClosed()) shared = new SharedProactorEventLoop();
   return shared;
+}
+
+/** sharedLoop().whenIdle(): resolves once the shared loop is not running. */
+export function sharedLoopIdle(): Promise<void> {
+  return shared === null ? Promise.resolve() : shared.whenIdle();
 }
 
 /**
