@@ -28,9 +28,10 @@
 // fails with RuntimeError 'Cannot run the event loop while another loop is
 // running': close what the plain calls opened first and await
 // sharedLoopIdle() (after the last close the loop stops at its next
-// iteration), or make everything from inside your own loop (calls made while a BaseProactorEventLoop runs
-// use that loop). A call made while a loop that is not a
-// BaseProactorEventLoop runs throws a RuntimeError naming that loop.
+// iteration), or make everything from inside your own loop (calls made
+// while a BaseProactorEventLoop runs use that loop). A call made while a
+// loop that is not a BaseProactorEventLoop runs throws a RuntimeError
+// naming that loop.
 import { RuntimeError, getRunningLoopOrNull, logger } from '@iocp/futures';
 import type { Callback, Handle, TimerHandle } from '@iocp/futures';
 
