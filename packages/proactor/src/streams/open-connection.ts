@@ -10,7 +10,7 @@ import type { BaseProtocol, ProtocolFactory } from '../protocols';
 import type { Transport } from '../transports/types';
 import type { CreateConnectionOptions, CreateServerOptions } from '../loop/options';
 import type { Server } from '../loop/server';
-import { streamLoop } from './stream-loop';
+import { holdLoopWhile, streamLoop } from './stream-loop';
 import { StreamReader } from './stream-reader';
 import { StreamReaderProtocol } from './stream-reader-protocol';
 import type { ClientConnectedCallback } from './stream-reader-protocol';
@@ -42,12 +42,12 @@ export interface StreamOptions {
 export type OpenConnectionOptions = StreamOptions & CreateConnectionOptions;
 export type StartServerOptions = StreamOptions & CreateServerOptions;
 
-function split<T extends StreamOptions>(opts: T): [number | undefined, StreamsLoop, Omit<T, 'limit' | 'loop'>] {
+function split<T extends StreamOptions>(opts: T, what: string): [number | undefined, StreamsLoop, Omit<T, 'limit' | 'loop'>] {
   if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
   const { limit, loop, ...rest } = opts;
   if (limit !== undefined && typeof limit !== 'number') throw new TypeError('opts.limit must be a number');
   if (limit !== undefined && !(limit > 0)) throw new RangeError('opts.limit cannot be <= 0');
-  return [limit, streamLoop(loop), rest];
+  return [limit, streamLoop(loop, what), rest];
 }
 
 // Port of streams.py open_connection.
@@ -57,8 +57,8 @@ export function openConnection(
   port?: number | null,
   opts: OpenConnectionOptions = {},
 ): Promise<[StreamReader, StreamWriter]> {
-  const [limit, loop, rest] = split(opts);
-  return connect(host, port, limit, loop, rest);
+  const [limit, loop, rest] = split(opts, 'openConnection()');
+  return holdLoopWhile(loop, () => connect(host, port, limit, loop, rest));
 }
 
 async function connect(
@@ -89,10 +89,10 @@ export function startServer(
   opts: StartServerOptions = {},
 ): Promise<Server> {
   if (typeof clientConnected !== 'function') throw new TypeError('clientConnected must be a function');
-  const [limit, loop, rest] = split(opts);
+  const [limit, loop, rest] = split(opts, 'startServer()');
   const factory = (): StreamReaderProtocol => {
     const reader = new StreamReader({ limit, loop });
     return new StreamReaderProtocol(reader, clientConnected, loop);
   };
-  return loop.createServer(factory, host, port, rest);
+  return holdLoopWhile(loop, () => loop.createServer(factory, host, port, rest));
 }
