@@ -26,6 +26,7 @@ import { ByteBuffer } from './byte-buffer';
 export const DEFAULT_LIMIT = 2 ** 16;
 
 const NEWLINE = Buffer.from('\n');
+const NL = 0x0a;
 
 /** A separator: bytes, or a string taken as UTF-8. */
 export type Separator = Uint8Array | string;
@@ -209,6 +210,16 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * whole buffer is.
    */
   readline(): Promise<Buffer> {
+    // Fast path (same outcome as the port below): a whole line within the
+    // limit is buffered; no async frames.
+    if (this._exception === null) {
+      const at = this._buffer.indexOf(NL, 0);
+      if (at >= 0 && at <= this._limit) {
+        const line = this._buffer.take(at + 1);
+        this._maybeResumeTransport();
+        return Promise.resolve(line);
+      }
+    }
     return this._readline();
   }
 
@@ -304,7 +315,14 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * Buffer at EOF. `n` < 0 (the default) reads until EOF. Not bound by the limit.
    */
   read(n = -1): Promise<Buffer> {
-    return this._read(checkCount(n, 'n'));
+    checkCount(n, 'n');
+    // Fast path (same outcome as the port below): bytes are buffered.
+    if (n > 0 && this._exception === null && this._buffer.length > 0) {
+      const data = this._buffer.take(Math.min(n, this._buffer.length));
+      this._maybeResumeTransport();
+      return Promise.resolve(data);
+    }
+    return this._read(n);
   }
 
   private async _read(n: number): Promise<Buffer> {
@@ -334,6 +352,12 @@ export class StreamReader implements AsyncIterable<Buffer> {
    */
   readexactly(n: number): Promise<Buffer> {
     if (checkCount(n, 'n') < 0) throw new RangeError('readexactly size can not be less than zero');
+    // Fast path (same outcome as the port below): the bytes are buffered.
+    if (n > 0 && this._exception === null && this._buffer.length >= n) {
+      const data = this._buffer.take(n);
+      this._maybeResumeTransport();
+      return Promise.resolve(data);
+    }
     return this._readexactly(n);
   }
 

@@ -12,6 +12,9 @@ import type { FlowControlMixin } from './stream-reader-protocol';
 import { describe } from './stream-reader';
 import type { StreamReader } from './stream-reader';
 
+/** What drain() returns when it has nothing to wait for. */
+const RESOLVED: Promise<void> = Promise.resolve();
+
 export class StreamWriter {
   /** @internal */ readonly _transport: Transport;
   /** @internal */ readonly _protocol: FlowControlMixin;
@@ -80,7 +83,21 @@ export class StreamWriter {
    * Throws the reader's error, the connection's error, or
    * ConnectionResetError('Connection lost') once the connection is gone.
    */
-  async drain(): Promise<void> {
+  drain(): Promise<void> {
+    // Fast path (same outcome as the port below): nothing to wait for or report.
+    const protocol = this._protocol;
+    if (
+      !protocol._paused &&
+      !protocol._connectionLost &&
+      (this._reader === null || this._reader._exception === null) &&
+      !this._transport.isClosing()
+    ) {
+      return RESOLVED;
+    }
+    return this._drain();
+  }
+
+  private async _drain(): Promise<void> {
     if (this._reader !== null) {
       const exc = this._reader.exception();
       if (exc !== null) throw exc;
