@@ -100,7 +100,7 @@ describe('ProactorSocketTransport: writing', () => {
     async () => {
       await loop.runUntilComplete(async () => {
         const [tr, proto, peer] = await open();
-        const t = tr as unknown as { _buffer: Uint8Array[] | null; _sendBuffers: (...a: unknown[]) => unknown };
+        const t = tr as unknown as { _buffer: Uint8Array[] | null; _sendBuffers: (sock: unknown, bufs: Uint8Array[], size: unknown) => unknown };
         const gathered: number[] = [];
         const sendBuffers = t._sendBuffers.bind(tr);
         t._sendBuffers = (sock: unknown, bufs: Uint8Array[], size: unknown) => {

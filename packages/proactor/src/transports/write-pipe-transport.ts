@@ -181,6 +181,9 @@ export class ProactorWritePipeTransport extends ProactorBaseWritePipeTransport {
     if (this._closing) return;
     if (fut !== this._readFut) return;
     this._readFut = null;
+    // The write end of a one-way pipe cannot be read on Linux (EBADF):
+    // the other end's close shows at the next write (EPIPE) instead.
+    if (exc instanceof OSError && (exc.code === 'EBADF' || exc.code === 'EINVAL')) return;
     if (exc !== null) this._forceClose(exc);
     else if (this._writeFut !== null) this._forceClose(new BrokenPipeError());
     else this.close();
