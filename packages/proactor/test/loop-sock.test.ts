@@ -306,7 +306,12 @@ describe('BaseProactorEventLoop serving (_startServing / _stopServing)', () => {
       expect(lsock.closed).toBe(true);
       expect(lsock2.closed).toBe(true);
       expect(other.isClosed()).toBe(true);
-      expect(() => other._proactor.recv(new Socket('inet'), 1)).toThrow(RuntimeError);
+      const unused = new Socket('inet');
+      try {
+        expect(() => other._proactor.recv(unused, 1)).toThrow(RuntimeError);
+      } finally {
+        unused.close();
+      }
       expect([other.opened, other.closed]).toEqual([2, 2]);
       // Idempotent.
       await other.close();

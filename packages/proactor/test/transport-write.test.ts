@@ -100,12 +100,12 @@ describe('ProactorSocketTransport: writing', () => {
     async () => {
       await loop.runUntilComplete(async () => {
         const [tr, proto, peer] = await open();
-        const t = tr as unknown as { _buffer: Uint8Array[] | null; _sendBuffers: (sock: unknown, bufs: Uint8Array[], size: unknown) => unknown };
+        const t = tr as unknown as { _buffer: Uint8Array[] | null; _sendBuffers: (sock: unknown, bufs: Uint8Array[]) => unknown };
         const gathered: number[] = [];
         const sendBuffers = t._sendBuffers.bind(tr);
-        t._sendBuffers = (sock: unknown, bufs: Uint8Array[], size: unknown) => {
+        t._sendBuffers = (sock: unknown, bufs: Uint8Array[]) => {
           gathered.push(bufs.length);
-          return sendBuffers(sock, bufs, size);
+          return sendBuffers(sock, bufs);
         };
         const written = fillUntilPending(tr);
         const pending = tr.getWriteBufferSize();

@@ -66,12 +66,12 @@ export abstract class ProactorBaseWritePipeTransport extends ProactorBasePipeTra
   }
 
   /**
-   * @internal Starts the send of the queued buffers as one gathered send.
-   * The only place that knows how a list goes out (until the gathered
-   * IocpProactor.send lands, the buffers are joined here).
+   * @internal Starts the send of the queued buffers as one gathered send
+   * (IocpProactor.send with a list: the core copies each view into the
+   * operation's own memory, the copy every send makes anyway; no join here).
    */
-  _sendBuffers(sock: Connection, bufs: Uint8Array[], size: number): Future<number> {
-    return this._loop._proactor.send(sock, bufs.length === 1 ? bufs[0] : Buffer.concat(bufs, size));
+  _sendBuffers(sock: Connection, bufs: Uint8Array[]): Future<number> {
+    return this._loop._proactor.send(sock, bufs.length === 1 ? bufs[0] : bufs);
   }
 
   // Port of _ProactorBaseWritePipeTransport._loop_writing: `f` is the send
@@ -99,7 +99,7 @@ export abstract class ProactorBaseWritePipeTransport extends ProactorBasePipeTra
           size = this._bufferSize;
           this._buffer = null;
           this._bufferSize = 0;
-          fut = this._sendBuffers(sock, bufs, size);
+          fut = this._sendBuffers(sock, bufs);
         } else {
           if (this._closing) this._loop.callSoon(this._callConnectionLost, null);
           if (this._eofWritten && sock !== null) (sock as Connection & { shutdown(how: 'write'): void }).shutdown('write');
