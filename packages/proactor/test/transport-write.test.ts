@@ -421,4 +421,47 @@ describe('ProactorSocketTransport: writing', () => {
       expect(proto.lostCount).toBe(1);
     });
   });
+  test('close() then abort() before connectionLost ran: connectionLost once (gh-89237)', async () => {
+    await loop.runUntilComplete(async () => {
+      const [tr, proto] = await open();
+      tr.close();
+      tr.abort();
+      tr.abort();
+      expect(await proto.lost).toBeNull();
+      await iterations(loop, 3);
+      expect(proto.lostCount).toBe(1);
+    });
+    expect([loop.opened, loop.closed]).toEqual([1, 1]);
+  });
+
+  test(
+    'the empty waiter (sendfile): resolves once the buffer is sent; writes are refused meanwhile; abort settles it',
+    async () => {
+      await loop.runUntilComplete(async () => {
+        const [tr, proto, peer] = await open();
+        const t = tr as Transport & { _makeEmptyWaiter(): Future<void>; _resetEmptyWaiter(): void };
+        const idle = t._makeEmptyWaiter();
+        expect(idle.done()).toBe(true);
+        expect(() => t._makeEmptyWaiter()).toThrow('Empty waiter is already set');
+        expect(() => tr.write(Buffer.from('x'))).toThrow('unable to write; sendfile is in progress');
+        t._resetEmptyWaiter();
+        const written = fillUntilPending(tr);
+        const waiter = t._makeEmptyWaiter();
+        expect(waiter.done()).toBe(false);
+        const total = written.reduce((n, b) => n + b.length, 0);
+        const reading = readExactly(loop, peer, total);
+        await waiter;
+        expect(tr.getWriteBufferSize()).toBe(0);
+        expect((await reading).length).toBe(total);
+        t._resetEmptyWaiter();
+        fillUntilPending(tr);
+        const aborted = t._makeEmptyWaiter();
+        tr.abort();
+        expect(aborted.done()).toBe(true);
+        expect(aborted.result()).toBeUndefined();
+        expect(await proto.lost).toBeNull();
+      });
+    },
+    SLOW_MS,
+  );
 });
