@@ -2,5 +2,7 @@
 // preset in tooling/jest-preset). scripts/test.mjs runs it once per backend.
 module.exports = {
   projects: ['<rootDir>/packages/*/jest.config.js'],
+  // A global option: the preset's testTimeout does not apply in a multi-project run.
+  testTimeout: 20000,
   testSequencer: '<rootDir>/tooling/jest-preset/gc-first-sequencer.js',
 };

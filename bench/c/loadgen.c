@@ -12,7 +12,7 @@
 // setup error (the message goes to stderr), 2 when nothing completed.
 //
 // Usage: loadgen (--tcp HOST:PORT | --unix PATH) [--mode echo|connect]
-//                [--conns N] [--size BYTES] [--duration SECONDS]
+//                [--conns N] [--size BYTES] [--duration SECONDS] [--newline]
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -108,6 +108,9 @@ static void parse_target(const char* tcp, const char* unix_path) {
 // Starts a non-blocking connect. In connect mode the source address rotates
 // over 127.0.0.2-127.0.0.17 so that a fast server does not run the client out
 // of ephemeral ports.
+// Set by --newline: every message ends with '\n' (for line-echo servers).
+static int g_newline = 0;
+
 static int start_connect(int index, int rotate_source) {
   int fd = socket(g_addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) die("socket");
@@ -164,6 +167,8 @@ static double run_echo(int nconns, size_t size, double duration, uint64_t* done_
   size_t scratch_size = size > 65536 ? size : 65536;
   char* scratch = malloc(scratch_size);
   for (size_t i = 0; i < size; i++) msg[i] = (char)('a' + i % 26);
+  // A line protocol's server (readline per line) needs each message to end a line.
+  if (g_newline) msg[size - 1] = '\n';
 
   // Connect everything first: connection set-up is not part of the measure.
   int pending = 0;
@@ -357,6 +362,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; i++) {
     const char* a = argv[i];
     const char* v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--newline")) {
+      g_newline = 1;
+      continue;
+    }
     if (!v) {
       fprintf(stderr, "loadgen: %s needs a value\n", a);
       return 1;
@@ -377,7 +386,7 @@ int main(int argc, char** argv) {
   if ((!tcp == !unix_path) || nconns < 1 || nconns > 10000 || size < 1 || duration <= 0 ||
       (!connect_mode && strcmp(mode, "echo"))) {
     fprintf(stderr, "usage: loadgen (--tcp HOST:PORT | --unix PATH) [--mode echo|connect] "
-                    "[--conns N] [--size BYTES] [--duration SECONDS]\n");
+                    "[--conns N] [--size BYTES] [--duration SECONDS] [--newline]\n");
     return 1;
   }
   prctl(PR_SET_PDEATHSIG, SIGKILL);  // Never outlive the harness.

@@ -42,6 +42,25 @@ const iocp = (backend, id, task = false) => {
   };
 };
 
+/** @iocp's layers on one backend: a BaseProactorEventLoop serving in `style` (peers/iocp-layers-echo.mjs). */
+const LAYER_LABELS = {
+  protocol: 'Protocol',
+  'streams-read': 'streams read(n)',
+  'streams-line': 'streams readline',
+  duplex: 'asDuplex pipe',
+};
+export const iocpLayer = (backend, style) => {
+  const script = path.join(PEERS_DIR, 'iocp-layers-echo.mjs');
+  return {
+    id: `iocp-${style}-${backend === 'io_uring' ? 'uring' : backend}`,
+    label: `@iocp (${backend}) ${LAYER_LABELS[style]}`,
+    kind: 'iocp',
+    check: () =>
+      checkPeer([script, '--style', style, '--check'], { env: { IOCP_BACKEND: backend } }),
+    command: () => [process.execPath, [script, '--style', style], { IOCP_BACKEND: backend }],
+  };
+};
+
 const asyncio = (id, label, args, checkArgs = []) => ({
   id,
   label,
@@ -90,4 +109,23 @@ export const ECHO_PEERS = [
   iocp('epoll', 'iocp-epoll'),
   iocp('io_uring', 'iocp-uring-task', true),
   iocp('epoll', 'iocp-epoll-task', true),
+  iocpLayer('io_uring', 'protocol'),
+  iocpLayer('epoll', 'protocol'),
+];
+
+/** The streams echo's peers: Node, asyncio streams, @iocp streams (read(n) and readline) per backend. */
+export const STREAMS_PEERS = [
+  NODE_NET,
+  asyncio('asyncio-streams', 'asyncio streams', ['--style', 'streams']),
+  iocpLayer('io_uring', 'streams-read'),
+  iocpLayer('epoll', 'streams-read'),
+  iocpLayer('io_uring', 'streams-line'),
+  iocpLayer('epoll', 'streams-line'),
+];
+
+/** The Duplex echo's peers: Node's socket.pipe(socket) and asDuplex(transport).pipe(itself). */
+export const DUPLEX_PEERS = [
+  NODE_NET,
+  iocpLayer('io_uring', 'duplex'),
+  iocpLayer('epoll', 'duplex'),
 ];

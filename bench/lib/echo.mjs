@@ -1,9 +1,9 @@
 // The echo workloads' shared runner: start every available echo server
 // (pinned to the server CPU), drive each with the C load generator in
 // interleaved rounds, stop them all.
-import { ECHO_PEERS } from './echo-peers.mjs';
+import { DUPLEX_PEERS, ECHO_PEERS, STREAMS_PEERS } from './echo-peers.mjs';
 
-export { ECHO_PEERS };
+export { DUPLEX_PEERS, ECHO_PEERS, STREAMS_PEERS };
 
 /**
  * Runs one echo workload. `mode` is 'echo' (round trips of `size` bytes over
@@ -12,7 +12,7 @@ export { ECHO_PEERS };
  */
 export async function runEcho(
   ctx,
-  { conns, size = 64, mode = 'echo', transport = 'tcp', peers = ECHO_PEERS },
+  { conns, size = 64, mode = 'echo', transport = 'tcp', peers = ECHO_PEERS, newline = false },
 ) {
   const results = {};
   const started = [];
@@ -38,6 +38,7 @@ export async function runEcho(
     );
     started.sort((a, b) => a.order - b.order);
     const args = ['--mode', mode, '--conns', String(conns), '--size', String(size)];
+    if (newline) args.push('--newline');
     await ctx.interleave(started, results, async (e, seconds) => {
       const out = await ctx.loadgen([...e.target, ...args], seconds);
       return roundTripSample(out);
@@ -71,11 +72,48 @@ export function roundTripSample(out) {
 export function echoTarget(factor, what) {
   return (summary) => {
     const iocp = summary.peers.find((p) => p.id === 'iocp-uring');
-    const ceilings = summary.peers.filter((p) => summary.ceiling.includes(p.id) && p.status === 'ok');
+    const ceilings = summary.peers.filter(
+      (p) => summary.ceiling.includes(p.id) && p.status === 'ok',
+    );
     const text = `@iocp (io_uring) ${what} >= ${factor}x Node net`;
     if (iocp?.status !== 'ok' || iocp.vsNode == null) return [{ text, met: null }];
     const best = Math.max(...ceilings.map((c) => c.vsNode ?? 0));
     const ceilingNote = ceilings.length ? `; the C ceiling: ${best.toFixed(2)}x` : '';
-    return [{ text: `${text} (measured ${iocp.vsNode.toFixed(2)}x${ceilingNote})`, met: iocp.vsNode >= factor }];
+    return [
+      {
+        text: `${text} (measured ${iocp.vsNode.toFixed(2)}x${ceilingNote})`,
+        met: iocp.vsNode >= factor,
+      },
+    ];
   };
 }
+
+/**
+ * Targets of named peers against Node (`vs: 'node'`) or the best C ceiling
+ * (`vs: 'ceiling'`), by the median of the per-round ratios: one line each,
+ * e.g. { peer: 'iocp-protocol-uring', vs: 'node', factor: 1.3, what: 'on 100 connections' }.
+ */
+export function peerTargets(specs) {
+  return (summary) =>
+    specs.map(({ peer, vs, factor, what }) => {
+      const p = summary.peers.find((x) => x.id === peer);
+      const against = vs === 'node' ? 'Node net' : 'the best C ceiling';
+      const text = `${p?.label ?? peer} ${what} >= ${factor}x ${against}`;
+      const ratio = vs === 'node' ? p?.vsNode : p?.vsCeiling;
+      if (p?.status !== 'ok' || ratio == null) return { text, met: null };
+      const extra = vs === 'ceiling' && p.vsNode != null ? `; ${p.vsNode.toFixed(2)}x Node` : '';
+      return { text: `${text} (measured ${ratio.toFixed(2)}x${extra})`, met: ratio >= factor };
+    });
+}
+
+/** The targets of several target functions, in order. */
+export const allTargets =
+  (...fns) =>
+  (summary) =>
+    fns.flatMap((fn) => fn(summary));
+
+/** The Protocol-on-BaseProactorEventLoop peers' targets against `vs`, on both Linux backends. */
+export const protocolTargets = (vs, factor, what) =>
+  peerTargets(
+    ['iocp-protocol-uring', 'iocp-protocol-epoll'].map((peer) => ({ peer, vs, factor, what })),
+  );

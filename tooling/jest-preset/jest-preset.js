@@ -32,5 +32,7 @@ module.exports = {
       },
     ],
   },
+  // Every file closes what it opens (fds, sockets, timers): see leak-check.js.
+  setupFilesAfterEnv: [path.join(__dirname, 'leak-check.js')],
   testTimeout: 20000,
 };

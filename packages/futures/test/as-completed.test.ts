@@ -55,10 +55,14 @@ const BOTH_WAYS = [
   ['async', viaAsyncIterator],
 ] as const;
 
-/** A future of `loop` that gets `value` after `ms` (a loop timer). */
+/** The loop time the `later` timers of a test count from (one base, so a slow machine cannot reorder them). */
+const bases = new WeakMap<BaseEventLoop, number>();
+
+/** A future of `loop` that gets `value` `ms` after the test's first `later` (a loop timer). */
 function later<T>(loop: BaseEventLoop, ms: number, value: T): Future<T> {
   const f = loop.createFuture<T>();
-  loop.callLater(ms, () => f.setResult(value));
+  if (!bases.has(loop)) bases.set(loop, loop.time());
+  loop.callAt(bases.get(loop)! + ms, () => f.setResult(value));
   return f;
 }
 

@@ -3,7 +3,7 @@
 //   node scripts/build.mjs            host build with cmake-js -> build/Release/iocp.node
 //   node scripts/build.mjs --win      win32-x64 cross build with MinGW-w64
 //                                     -> prebuilds/win32-x64/iocp.node
-//   node scripts/build.mjs --asan     host build with AddressSanitizer
+//   node scripts/build.mjs --asan     host build with AddressSanitizer + UBSan
 //                                     -> build-asan/iocp.node
 //   --debug                           Debug instead of Release
 // Nothing is downloaded: node-api-headers and node-addon-api come from npm.
@@ -46,7 +46,7 @@ function hostBuild() {
 function asanBuild() {
   const out = join(root, 'build-asan');
   const api = require('node-api-headers').include_dir;
-  run('cmake', ['-S', root, '-B', out, '-DCMAKE_BUILD_TYPE=Debug', '-DIOCP_SANITIZE=address',
+  run('cmake', ['-S', root, '-B', out, '-DCMAKE_BUILD_TYPE=Debug', '-DIOCP_SANITIZE=address,undefined',
     `-DIOCP_NODE_API_INCLUDE=${api}`, `-DIOCP_NATIVE_VERSION=${version}`]);
   run('cmake', ['--build', out, '--parallel', jobs]);
 }

@@ -59,8 +59,12 @@ export interface NativeCore {
   detach(handle: number): void;
   /** Receives into buf (the whole view). Result: bytes, 0 at EOF. */
   recv(handle: number, buf: Uint8Array, flags?: number): number;
-  /** Sends buf (the whole view). Result: bytes sent. */
-  send(handle: number, buf: Uint8Array, flags?: number): number;
+  /**
+   * Sends buf (the whole view), or every view of a list in order as one
+   * gathered send (the views are copied into the op's one native buffer,
+   * the copy every send makes). Result: bytes sent.
+   */
+  send(handle: number, buf: Uint8Array | readonly Uint8Array[], flags?: number): number;
   /** Receives a datagram into buf. Result: bytes; the sender is in `addresses`. */
   recvFrom(handle: number, buf: Uint8Array, flags?: number): number;
   /** Sends a datagram to an encoded address. Result: bytes sent. */
@@ -73,8 +77,8 @@ export interface NativeCore {
   sendFile(socket: number, file: number, offset: number, count: number): number;
   /** Reads a file or pipe into buf at offset (-1: the current position). Result: bytes, 0 at EOF. */
   read(handle: number, buf: Uint8Array, offset?: number): number;
-  /** Writes buf to a file or pipe at offset (-1: the current position). Result: bytes. */
-  write(handle: number, buf: Uint8Array, offset?: number): number;
+  /** Writes buf (or a list of views, gathered as send) to a file or pipe at offset (-1: the current position). Result: bytes. */
+  write(handle: number, buf: Uint8Array | readonly Uint8Array[], offset?: number): number;
   /** Waits for a client on a named-pipe instance (Windows). Result: 0. */
   acceptPipe(pipe: number): number;
   /** Waits until handle is signalled (1) or timeoutMs passes (0); -1 waits forever. Does not consume the signal. */

@@ -26,6 +26,18 @@ function checkPort(port: unknown, name: string): number {
   return port;
 }
 
+function checkField(value: unknown, name: string, field: string): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number') throw new TypeError(`${name} ${field} must be a number`);
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new RangeError(`${name} ${field} must be an integer in [0, 4294967295], got ${value}`);
+  }
+  return value;
+}
+
+/** sockaddr_un's sun_path holds 108 bytes on Linux and Windows, the last one a NUL. */
+const MAX_UNIX_PATH = 107;
+
 /**
  * Encodes addr for a socket of the given family. Throws TypeError for a
  * malformed address (wrong shape, or a host that is not a numeric IP).
@@ -35,6 +47,11 @@ export function encodeAddress(family: SocketFamily, addr: unknown, name = 'addre
   let encoded: Uint8Array | number;
   if (family === 'unix') {
     if (typeof addr !== 'string') throw new TypeError(`${name} must be a path string for a unix socket`);
+    if (addr.length === 0) throw new TypeError(`${name} must not be an empty path`);
+    if (addr.includes('\0')) throw new TypeError(`${name} must not contain NUL characters`);
+    if (Buffer.byteLength(addr) > MAX_UNIX_PATH) {
+      throw new RangeError(`${name} is too long for a unix socket path (${Buffer.byteLength(addr)} bytes, at most ${MAX_UNIX_PATH})`);
+    }
     encoded = native.encodeAddress(fam, addr, 0);
   } else {
     if (!Array.isArray(addr) || typeof addr[0] !== 'string') {
@@ -42,14 +59,17 @@ export function encodeAddress(family: SocketFamily, addr: unknown, name = 'addre
         `${name} must be [host, port]${family === 'inet6' ? ' or [host, port, flowinfo, scopeId]' : ''}`,
       );
     }
+    if (addr[0].includes('\0')) throw new TypeError(`${name} host must not contain NUL characters`);
     const port = checkPort(addr[1], name);
     if (family === 'inet' && addr.length !== 2) throw new TypeError(`${name} must be [host, port] for an inet socket`);
-    const flowinfo = (addr[2] as number | undefined) ?? 0;
-    const scopeId = (addr[3] as number | undefined) ?? 0;
+    if (addr.length > 4) throw new TypeError(`${name} must be [host, port, flowinfo, scopeId] at most`);
+    const flowinfo = checkField(addr[2], name, 'flowinfo');
+    const scopeId = checkField(addr[3], name, 'scopeId');
     encoded = native.encodeAddress(fam, addr[0], port, flowinfo, scopeId);
   }
   if (typeof encoded === 'number') {
-    throw new TypeError(`${name} ${JSON.stringify(addr)} is not a valid ${family} address (a numeric host is required)`);
+    const why = family === 'unix' ? '' : ' (a numeric host is required)';
+    throw new TypeError(`${name} ${JSON.stringify(addr)} is not a valid ${family} address${why}`);
   }
   return Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
 }

@@ -60,10 +60,24 @@ function checkBytes(buf: unknown, name = 'buf'): Uint8Array {
   return buf;
 }
 
+function checkBytesList(list: readonly unknown[]): void {
+  for (let i = 0; i < list.length; i++) checkBytes(list[i], `buf[${i}]`);
+}
+
 function checkCount(n: unknown, name: string): number {
   if (typeof n !== 'number') throw new TypeError(`${name} must be a number`);
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name} must be a non-negative integer, got ${n}`);
   return n;
+}
+
+/** One operation moves at most this many bytes (the native core's limit: a DWORD on Windows, 32 bits on io_uring). */
+const MAX_TRANSFER = 0x7fffffff;
+
+/** A receive size: a count of at most MAX_TRANSFER bytes. */
+function checkSize(n: unknown, name: string): number {
+  checkCount(n, name);
+  if ((n as number) > MAX_TRANSFER) throw new RangeError(`${name} must be at most ${MAX_TRANSFER}, got ${n as number}`);
+  return n as number;
 }
 
 function checkFlags(flags: unknown): number {
@@ -319,7 +333,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
 
   // Port of IocpProactor.recv.
   recv(conn: Connection, nbytes: number, flags = 0): OverlappedFuture<Buffer> {
-    checkCount(nbytes, 'nbytes');
+    checkSize(nbytes, 'nbytes');
     const handle = this._prepare(conn, flags);
     const buf = Buffer.allocUnsafe(nbytes);
     const id = conn instanceof Socket ? this._core.recv(handle, buf, flags) : this._core.read(handle, buf, -1);
@@ -346,7 +360,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   recvfrom(conn: Socket, nbytes: number, flags = 0): OverlappedFuture<[Buffer, SockAddr | null]> {
     this._checkClosed();
     checkConnection(conn);
-    checkCount(nbytes, 'nbytes');
+    checkSize(nbytes, 'nbytes');
     checkFlags(flags);
     const handle = this._register(conn);
     const buf = Buffer.allocUnsafe(nbytes);
@@ -373,9 +387,13 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     return addrLen > 0 ? decodeAddress(this._core.addresses, index * native.constants.ADDRESS_SIZE, addrLen) : null;
   }
 
-  // Port of IocpProactor.send.
-  send(conn: Connection, buf: Uint8Array, flags = 0): OverlappedFuture<number> {
-    checkBytes(buf);
+  // Port of IocpProactor.send. A list of views is one gathered send (the
+  // views go out in order, as one operation: WSASend/sendmsg-style gathering
+  // without a join in JavaScript; the core copies each view into the op's
+  // own memory, the copy every send makes anyway).
+  send(conn: Connection, buf: Uint8Array | readonly Uint8Array[], flags = 0): OverlappedFuture<number> {
+    if (Array.isArray(buf)) checkBytesList(buf);
+    else checkBytes(buf);
     const handle = this._prepare(conn, flags);
     const id = conn instanceof Socket ? this._core.send(handle, buf, flags) : this._core.write(handle, buf, -1);
     return this._track('send', id, finishCount, conn);

@@ -16,12 +16,23 @@ export interface SocketOwner {
   _connectionClosing(conn: TrackedConnection): void;
 }
 
+/** A string argument that must be one of `choices`: TypeError for another type, RangeError for another string. */
+function checkChoice<T extends string>(value: unknown, name: string, choices: readonly T[]): T {
+  const list = choices.map((c) => `'${c}'`).join(', ');
+  if (typeof value !== 'string') throw new TypeError(`${name} must be one of ${list}, got ${typeof value}`);
+  if (!choices.includes(value as T)) throw new RangeError(`${name} must be one of ${list}, got '${value}'`);
+  return value as T;
+}
+
 const FAMILIES: readonly SocketFamily[] = ['inet', 'inet6', 'unix'];
 const TYPES: readonly SocketType[] = ['stream', 'dgram'];
 
 type OptionName = 'SO_REUSEADDR' | 'TCP_NODELAY' | 'SO_KEEPALIVE' | 'SO_RCVBUF' | 'SO_SNDBUF' | 'SO_BROADCAST';
 
+const OPTION_NAMES: readonly OptionName[] = ['SO_REUSEADDR', 'TCP_NODELAY', 'SO_KEEPALIVE', 'SO_RCVBUF', 'SO_SNDBUF', 'SO_BROADCAST'];
+
 function optionLevel(name: OptionName): [number, number] {
+  checkChoice(name, 'name', OPTION_NAMES);
   const c = native.constants;
   switch (name) {
     case 'SO_REUSEADDR':
@@ -55,8 +66,8 @@ export class Socket {
   _opHead: OverlappedFuture<unknown> | null = null;
 
   constructor(family: SocketFamily = 'inet', type: SocketType = 'stream', handle?: number) {
-    if (!FAMILIES.includes(family)) throw new RangeError(`family must be 'inet', 'inet6' or 'unix', got ${String(family)}`);
-    if (!TYPES.includes(type)) throw new RangeError(`type must be 'stream' or 'dgram', got ${String(type)}`);
+    checkChoice(family, 'family', FAMILIES);
+    checkChoice(type, 'type', TYPES);
     this.family = family;
     this.type = type;
     this._handle = handle ?? check(native.socket(familyNumber(family), typeNumber(type)), 'socket');
@@ -113,7 +124,9 @@ export class Socket {
     const [level, opt] = optionLevel(name);
     if (typeof value !== 'boolean' && typeof value !== 'number') throw new TypeError('value must be a boolean or a number');
     const v = typeof value === 'boolean' ? Number(value) : value;
-    if (!Number.isInteger(v)) throw new RangeError(`value must be an integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) {
+      throw new RangeError(`value must be an integer in [0, 2147483647], got ${v}`);
+    }
     check(native.setsockopt(this._checkedHandle(), level, opt, v), 'setsockopt');
   }
 
@@ -123,8 +136,7 @@ export class Socket {
   }
 
   shutdown(how: 'read' | 'write' | 'both'): void {
-    const key = SHUTDOWN[how];
-    if (key === undefined) throw new RangeError(`how must be 'read', 'write' or 'both', got ${String(how)}`);
+    const key = SHUTDOWN[checkChoice(how, 'how', ['read', 'write', 'both'] as const)];
     check(native.shutdown(this._checkedHandle(), native.constants[key]), 'shutdown');
   }
 

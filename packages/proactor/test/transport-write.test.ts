@@ -9,7 +9,7 @@ import type { Future } from '@iocp/futures';
 import { Socket } from '@iocp/proactor';
 import type { Transport } from '@iocp/proactor';
 
-import { CountingLoop, RecordingProtocol, iterations, pattern, readAll, readExactly, tcpPair, until, withLogger } from './transport-helpers';
+import { closeLoop, CountingLoop, iterations, pattern, readAll, readExactly, RecordingProtocol, tcpPair, until, withLogger } from './transport-helpers';
 
 const MiB = 1024 * 1024;
 const SLOW_MS = 30000;
@@ -24,7 +24,7 @@ describe('ProactorSocketTransport: writing', () => {
 
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.close();
-    await loop.close();
+    await closeLoop(loop);
   });
 
   /** A transport on a TCP pair with small kernel buffers: [transport, protocol, peer]. */
@@ -100,12 +100,12 @@ describe('ProactorSocketTransport: writing', () => {
     async () => {
       await loop.runUntilComplete(async () => {
         const [tr, proto, peer] = await open();
-        const t = tr as unknown as { _buffer: Uint8Array[] | null; _sendBuffers: (sock: unknown, bufs: Uint8Array[], size: unknown) => unknown };
+        const t = tr as unknown as { _buffer: Uint8Array[] | null; _sendBuffers: (sock: unknown, bufs: Uint8Array[]) => unknown };
         const gathered: number[] = [];
         const sendBuffers = t._sendBuffers.bind(tr);
-        t._sendBuffers = (sock: unknown, bufs: Uint8Array[], size: unknown) => {
+        t._sendBuffers = (sock: unknown, bufs: Uint8Array[]) => {
           gathered.push(bufs.length);
-          return sendBuffers(sock, bufs, size);
+          return sendBuffers(sock, bufs);
         };
         const written = fillUntilPending(tr);
         const pending = tr.getWriteBufferSize();
@@ -421,4 +421,47 @@ describe('ProactorSocketTransport: writing', () => {
       expect(proto.lostCount).toBe(1);
     });
   });
+  test('close() then abort() before connectionLost ran: connectionLost once (gh-89237)', async () => {
+    await loop.runUntilComplete(async () => {
+      const [tr, proto] = await open();
+      tr.close();
+      tr.abort();
+      tr.abort();
+      expect(await proto.lost).toBeNull();
+      await iterations(loop, 3);
+      expect(proto.lostCount).toBe(1);
+    });
+    expect([loop.opened, loop.closed]).toEqual([1, 1]);
+  });
+
+  test(
+    'the empty waiter (sendfile): resolves once the buffer is sent; writes are refused meanwhile; abort settles it',
+    async () => {
+      await loop.runUntilComplete(async () => {
+        const [tr, proto, peer] = await open();
+        const t = tr as Transport & { _makeEmptyWaiter(): Future<void>; _resetEmptyWaiter(): void };
+        const idle = t._makeEmptyWaiter();
+        expect(idle.done()).toBe(true);
+        expect(() => t._makeEmptyWaiter()).toThrow('Empty waiter is already set');
+        expect(() => tr.write(Buffer.from('x'))).toThrow('unable to write; sendfile is in progress');
+        t._resetEmptyWaiter();
+        const written = fillUntilPending(tr);
+        const waiter = t._makeEmptyWaiter();
+        expect(waiter.done()).toBe(false);
+        const total = written.reduce((n, b) => n + b.length, 0);
+        const reading = readExactly(loop, peer, total);
+        await waiter;
+        expect(tr.getWriteBufferSize()).toBe(0);
+        expect((await reading).length).toBe(total);
+        t._resetEmptyWaiter();
+        fillUntilPending(tr);
+        const aborted = t._makeEmptyWaiter();
+        tr.abort();
+        expect(aborted.done()).toBe(true);
+        expect(aborted.result()).toBeUndefined();
+        expect(await proto.lost).toBeNull();
+      });
+    },
+    SLOW_MS,
+  );
 });

@@ -60,13 +60,12 @@ struct Bytes {
   size_t length;
 };
 
-inline Bytes ByteView(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  Napi::Value v = At(info, i);
+inline Bytes ByteViewOf(Napi::Env napi_env_value, Napi::Value v, const char* name) {
   if (!v.IsTypedArray()) {
-    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Uint8Array");
+    throw Napi::TypeError::New(napi_env_value, std::string(name) + " must be a Uint8Array");
   }
   // One query gives the type, the bytes and the ArrayBuffer (hot path).
-  napi_env env = info.Env();
+  napi_env env = napi_env_value;
   napi_typedarray_type type;
   size_t length = 0;
   void* data = nullptr;
@@ -74,19 +73,23 @@ inline Bytes ByteView(const Napi::CallbackInfo& info, size_t i, const char* name
   size_t offset = 0;
   bool detached = false;
   if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok) {
-    throw Napi::Error::New(info.Env());
+    throw Napi::Error::New(napi_env_value);
   }
   if (type != napi_uint8_array) {
-    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Uint8Array");
+    throw Napi::TypeError::New(napi_env_value, std::string(name) + " must be a Uint8Array");
   }
   if (napi_is_detached_arraybuffer(env, buffer, &detached) != napi_ok) {
-    throw Napi::Error::New(info.Env());
+    throw Napi::Error::New(napi_env_value);
   }
   if (detached) {
-    throw Napi::TypeError::New(info.Env(),
+    throw Napi::TypeError::New(napi_env_value,
                                std::string(name) + " must not be a view of a detached ArrayBuffer");
   }
   return Bytes{v, static_cast<uint8_t*>(data), length};
+}
+
+inline Bytes ByteView(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return ByteViewOf(info.Env(), At(info, i), name);
 }
 
 }  // namespace iocp::args

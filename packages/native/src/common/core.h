@@ -58,6 +58,8 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   // Shared by the buffer operations: (handle, buf, flags).
   Napi::Value BufferOp(const Napi::CallbackInfo& info, OpKind kind);
   // Gives op its bounce memory for buf (see Op), then starts it.
+  // Starts a send or write op whose bytes are the array of views at info[i].
+  Napi::Value StartGathered(const Napi::CallbackInfo& info, size_t i, Op* op);
   Napi::Value StartBuffered(Napi::Env env, Op* op, const args::Bytes& buf, bool receive);
   // Copies a receive's bytes from its bounce memory into its JavaScript
   // buffer, if that still has them (it may have been transferred).

@@ -44,6 +44,15 @@ function shutdownQuietly(sock: Shutdownable): void {
   }
 }
 
+/** The handle, or -1 (a PipeHandle's fileno() throws once it is closed). */
+function filenoOf(conn: Connection): number {
+  try {
+    return conn.fileno();
+  } catch {
+    return -1;
+  }
+}
+
 function describeError(exc: unknown): string {
   return exc instanceof Error && exc.stack ? exc.stack : String(exc);
 }
@@ -100,7 +109,7 @@ export abstract class ProactorBasePipeTransport extends FlowControlTransport imp
     const info = [this.constructor.name];
     if (this._sock === null) info.push('closed');
     else if (this._closing) info.push('closing');
-    if (this._sock !== null) info.push(`fd=${this._sock.fileno()}`);
+    if (this._sock !== null) info.push(`fd=${filenoOf(this._sock)}`);
     if (this._readFut !== null) info.push(`read=${this._readFut.toString()}`);
     if (this._writeFut !== null) info.push(`write=${this._writeFut.toString()}`);
     if (this._bufferSize > 0) info.push(`write_bufsize=${this._bufferSize}`);

@@ -1,0 +1,73 @@
+// Leak check for every test file (setupFilesAfterEnv of the shared preset):
+// what a file opens, it closes. Before the file's first test it records the
+// process's open file descriptors (Linux: /proc/self/fd) and Node's active
+// resources by kind (process.getActiveResourcesInfo(): sockets, timers,
+// handles libuv keeps alive); after its last test it waits briefly for
+// closes still in flight (a Node socket closes on a later turn), then fails
+// the file if either grew, naming what is left (the fd targets, the
+// resource kinds). Windows (the Wine leg) has no /proc: there only the
+// resources are compared.
+//
+// A file that knowingly keeps something for the process's lifetime (a
+// module-level cache) can say so: `globalThis.__iocpLeakAllowance = { fds: 1 }`.
+const fs = require('node:fs');
+
+const FD_DIR = '/proc/self/fd';
+const hasProc = process.platform === 'linux' && fs.existsSync(FD_DIR);
+const SETTLE_MS = 3000;
+
+function openFds() {
+  if (!hasProc) return new Map();
+  const fds = new Map();
+  for (const name of fs.readdirSync(FD_DIR)) {
+    let target = '?';
+    try {
+      target = fs.readlinkSync(`${FD_DIR}/${name}`);
+    } catch {
+      continue; // The directory's own fd, closed by now.
+    }
+    fds.set(name, target);
+  }
+  return fds;
+}
+
+function resources() {
+  const counts = new Map();
+  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return counts;
+}
+
+let before = null;
+
+function growth() {
+  const allowance = globalThis.__iocpLeakAllowance ?? {};
+  const problems = [];
+  const fds = openFds();
+  const added = [...fds].filter(([fd, target]) => before.fds.get(fd) !== target);
+  if (fds.size - before.fds.size > (allowance.fds ?? 0) && added.length > 0) {
+    problems.push(`${fds.size - before.fds.size} more open fds: ${added.map(([fd, t]) => `${fd} -> ${t}`).join(', ')}`);
+  }
+  const now = resources();
+  for (const [kind, n] of now) {
+    const was = before.resources.get(kind) ?? 0;
+    if (n > was + (allowance[kind] ?? 0)) problems.push(`${n - was} more active ${kind}`);
+  }
+  return problems;
+}
+
+beforeAll(() => {
+  before = { fds: openFds(), resources: resources() };
+});
+
+afterAll(async () => {
+  if (before === null) return;
+  const deadline = Date.now() + SETTLE_MS;
+  let problems = growth();
+  while (problems.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    problems = growth();
+  }
+  if (problems.length > 0) {
+    throw new Error(`This test file leaked (left open after its last test): ${problems.join('; ')}`);
+  }
+});
