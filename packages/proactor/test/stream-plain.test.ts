@@ -48,6 +48,13 @@ main().catch((e) => { console.error(e); process.exitCode = 1; });
 `;
 
 describe('streams in plain async code (the shared loop)', () => {
+  // The shared loop lives as long as the process (its proactor's fds too);
+  // closed at the end, as every test closes what it opens.
+  afterAll(async () => {
+    await sharedLoopIdle();
+    await sharedLoop().close();
+  });
+
   it('a child process using only streams exits by itself once all is closed', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iocp-streams-plain-'));
     const outFd = fs.openSync(path.join(dir, 'out'), 'w');
