@@ -65,6 +65,24 @@ describe('asDuplex(transport) over a fake transport', () => {
     duplex.destroy();
   });
 
+  it('starts from the state the transport is in: paused reading, a full write buffer', async () => {
+    const transport = fake();
+    transport.pauseReading();
+    (transport as unknown as { _protocolPaused: boolean })._protocolPaused = true;
+    const duplex = asDuplex(transport);
+    const done: string[] = [];
+    duplex.write('x', () => done.push('x'));
+    duplex.on('data', () => undefined);
+    await turn();
+    // Reading resumed for the Duplex's reader; the write waits for resumeWriting.
+    expect(transport.calls).toEqual(['pauseReading', 'resumeReading']);
+    expect(done).toEqual([]);
+    transport.proto.resumeWriting!();
+    await turn();
+    expect(done).toEqual(['x']);
+    duplex.destroy();
+  });
+
   it('corked writes reach the transport as one writelines', () => {
     const transport = fake();
     const lines: number[] = [];

@@ -37,6 +37,13 @@ export interface AsDuplexOptions {
 
 type Callback = (error?: Error | null) => void;
 
+/** Whether the transport paused its protocol's writing (the flag of flow-control.ts, else the buffer size). */
+function protocolPaused(transport: Transport): boolean {
+  const flag = (transport as Transport & { _protocolPaused?: unknown })._protocolPaused;
+  if (typeof flag === 'boolean') return flag;
+  return transport.getWriteBufferSize() > transport.getWriteBufferLimits()[1];
+}
+
 /** State to start from when a transport is taken over from another protocol. */
 export interface TakeOverState {
   /** Bytes the previous protocol received and nobody read. */
@@ -77,8 +84,12 @@ export class TransportDuplex extends Duplex {
     super(options);
     this.transport = transport;
     this._previous = state.previous ?? null;
-    this._writingPaused = state.writingPaused ?? false;
-    this._readingPaused = state.readingPaused ?? false;
+    // Where nobody says, the transport tells: paused reading (by its
+    // previous protocol) is resumed by _read; a write buffer over its
+    // high-water mark means the transport paused its protocol and will
+    // call resumeWriting (on this one) once it drained.
+    this._writingPaused = state.writingPaused ?? protocolPaused(transport);
+    this._readingPaused = state.readingPaused ?? !transport.isReading();
     transport.setProtocol(this._makeProtocol());
     if (state.buffered != null && state.buffered.length > 0) this.push(state.buffered);
     if (state.error != null) {
