@@ -180,8 +180,12 @@ export class StreamReader implements AsyncIterable<Buffer> {
   }
 
   // Port of StreamReader._wait_for_data: waits until feedData() or
-  // feedEof() is called; resumes the transport if it was paused.
-  private async _waitForData(funcName: string): Promise<void> {
+  // feedEof() is called; resumes the transport if it was paused. Split in
+  // two so that the reads await the waiter themselves (one async frame
+  // less per wait): `const w = this._waiterFor(name); try { await w }
+  // finally { this._doneWaiting(w) }`.
+  /** @internal The checks of _wait_for_data and its waiter (a Future of the reader's loop). */
+  _waiterFor(funcName: string): Future<void> {
     // One waiter at a time: with two, which one gets the next data is not defined.
     if (this._waiter !== null) {
       throw new RuntimeError(`${funcName}() called while another coroutine is already waiting for incoming data`);
@@ -194,12 +198,13 @@ export class StreamReader implements AsyncIterable<Buffer> {
     }
     const waiter = new Future<void>({ loop: this._loop });
     this._waiter = waiter;
-    try {
-      await waiter;
-    } finally {
-      // The waiter may already be another one's (set after a cancel).
-      if (this._waiter === waiter) this._waiter = null;
-    }
+    return waiter;
+  }
+
+  /** @internal The `finally` of _wait_for_data. */
+  _doneWaiting(waiter: Future<void>): void {
+    // The waiter is already gone when it was woken (and maybe replaced).
+    if (this._waiter === waiter) this._waiter = null;
   }
 
   // Port of StreamReader.readline.
@@ -298,8 +303,13 @@ export class StreamReader implements AsyncIterable<Buffer> {
       // A complete separator may have come with the last chunk before EOF,
       // so EOF is checked after the search.
       if (this._eof) throw new IncompleteReadError(this._buffer.takeAll(), null);
-      // _waitForData() resumes reading if the stream was paused.
-      await this._waitForData('readuntil');
+      // Waiting resumes reading if the stream was paused.
+      const waiter = this._waiterFor('readuntil');
+      try {
+        await waiter;
+      } finally {
+        this._doneWaiting(waiter);
+      }
     }
     if (matchStart > this._limit) {
       throw new LimitOverrunError('Separator is found, but chunk is longer than limit', matchStart);
@@ -339,7 +349,14 @@ export class StreamReader implements AsyncIterable<Buffer> {
       }
       return blocks.length === 1 ? blocks[0] : Buffer.concat(blocks);
     }
-    if (this._buffer.length === 0 && !this._eof) await this._waitForData('read');
+    if (this._buffer.length === 0 && !this._eof) {
+      const waiter = this._waiterFor('read');
+      try {
+        await waiter;
+      } finally {
+        this._doneWaiting(waiter);
+      }
+    }
     const data = this._buffer.take(Math.min(n, this._buffer.length));
     this._maybeResumeTransport();
     return data;
@@ -366,7 +383,12 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (n === 0) return Buffer.alloc(0);
     while (this._buffer.length < n) {
       if (this._eof) throw new IncompleteReadError(this._buffer.takeAll(), n);
-      await this._waitForData('readexactly');
+      const waiter = this._waiterFor('readexactly');
+      try {
+        await waiter;
+      } finally {
+        this._doneWaiting(waiter);
+      }
     }
     const data = this._buffer.take(n);
     this._maybeResumeTransport();
