@@ -211,6 +211,24 @@ describe('asDuplex(transport) over a fake transport', () => {
     await done;
   });
 
+  it('a transport that throws (its loop is closed) fails the write, and destroy() still closes', async () => {
+    const transport = fake();
+    transport.write = () => {
+      throw new Error('Event loop is closed');
+    };
+    transport.abort = () => {
+      throw new Error('Event loop is closed');
+    };
+    const duplex = asDuplex(transport);
+    const errors: Error[] = [];
+    duplex.on('error', (e: Error) => errors.push(e));
+    const done = closed(duplex);
+    const error = await new Promise<Error | null | undefined>((resolve) => duplex.write('x', resolve));
+    expect(error?.message).toBe('Event loop is closed');
+    await done;
+    expect(errors.map((e) => e.message)).toEqual(['Event loop is closed']);
+  });
+
   it('exposes the addresses of the transport as net.Socket does', () => {
     const transport = fake();
     transport.extra.peername = ['127.0.0.1', 5000];

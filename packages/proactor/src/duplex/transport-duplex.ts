@@ -37,6 +37,16 @@ export interface AsDuplexOptions {
 
 type Callback = (error?: Error | null) => void;
 
+/** Runs `fn`; returns what it threw (as an Error), or null. */
+function attempt(fn: () => void): Error | null {
+  try {
+    fn();
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
 /** Whether the transport paused its protocol's writing (the flag of flow-control.ts, else the buffer size). */
 function protocolPaused(transport: Transport): boolean {
   const flag = (transport as Transport & { _protocolPaused?: unknown })._protocolPaused;
@@ -173,8 +183,9 @@ export class TransportDuplex extends Duplex {
       callback(new ConnectionResetError('Connection lost'));
       return;
     }
-    this.transport.write(chunk);
-    this._afterWrite(callback);
+    const failed = attempt(() => this.transport.write(chunk));
+    if (failed !== null) callback(failed);
+    else this._afterWrite(callback);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, callback: Callback): void {
@@ -184,8 +195,9 @@ export class TransportDuplex extends Duplex {
     }
     const list = new Array<Buffer>(chunks.length);
     for (let i = 0; i < chunks.length; i++) list[i] = chunks[i].chunk;
-    this.transport.writelines(list);
-    this._afterWrite(callback);
+    const failed = attempt(() => this.transport.writelines(list));
+    if (failed !== null) callback(failed);
+    else this._afterWrite(callback);
   }
 
   private _afterWrite(callback: Callback): void {
@@ -200,9 +212,12 @@ export class TransportDuplex extends Duplex {
     }
     // Once the readable side is done too, _destroy (autoDestroy) closes
     // the transport; it sends what it holds first.
-    if (this.transport.canWriteEof()) this.transport.writeEof();
-    else this.transport.close();
-    callback();
+    callback(
+      attempt(() => {
+        if (this.transport.canWriteEof()) this.transport.writeEof();
+        else this.transport.close();
+      }),
+    );
   }
 
   override _destroy(error: Error | null, callback: Callback): void {
@@ -211,8 +226,15 @@ export class TransportDuplex extends Duplex {
       return;
     }
     this._destroyCallback = () => callback(error);
-    if (error === null && this.writableFinished && this.readableEnded) this.transport.close();
-    else this.transport.abort();
+    const failed = attempt(() => {
+      if (error === null && this.writableFinished && this.readableEnded) this.transport.close();
+      else this.transport.abort();
+    });
+    if (failed !== null) {
+      // No connectionLost will come (the loop is closed, say): done now.
+      this._destroyCallback = null;
+      callback(error ?? failed);
+    }
   }
 
   // ---- the bits of net.Socket that http and friends look for ----
