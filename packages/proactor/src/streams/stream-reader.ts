@@ -17,42 +17,18 @@
 // - Separators may also be strings (UTF-8).
 import { Future, IncompleteReadError, InvalidStateError, LimitOverrunError, RuntimeError, getRunningLoopOrNull } from '@iocp/futures';
 import type { BaseEventLoop } from '@iocp/futures';
-import { inspect } from 'node:util';
-
 import type { ReadTransport } from '../transports/types';
 import { ByteBuffer } from './byte-buffer';
+import { checkCount, describe, describeError, toSeparator } from './reader-args';
+import type { Separator, StreamReaderOptions } from './reader-args';
+
+export type { Separator, StreamReaderOptions } from './reader-args';
 
 /** streams.py _DEFAULT_LIMIT: 64 KiB. */
 export const DEFAULT_LIMIT = 2 ** 16;
 
 const NEWLINE = Buffer.from('\n');
 const NL = 0x0a;
-
-/** A separator: bytes, or a string taken as UTF-8. */
-export type Separator = Uint8Array | string;
-
-export interface StreamReaderOptions {
-  /** The line length limit (and half the buffer limit of flow control). Default 64 KiB. */
-  limit?: number;
-  /** The loop the reader's waiters belong to. Default: the running loop, else none. */
-  loop?: BaseEventLoop | null;
-}
-
-function toSeparator(sep: unknown, what: string): Buffer {
-  if (typeof sep === 'string') return Buffer.from(sep, 'utf8');
-  if (sep instanceof Uint8Array) return Buffer.from(sep.buffer, sep.byteOffset, sep.byteLength);
-  throw new TypeError(`${what} must be a Uint8Array or a string`);
-}
-
-function checkCount(n: unknown, what: string): number {
-  if (typeof n !== 'number') throw new TypeError(`${what} must be a number`);
-  if (!Number.isInteger(n)) throw new RangeError(`${what} must be an integer, got ${n}`);
-  return n;
-}
-
-function describeError(error: Error): string {
-  return `${error.constructor.name}(${error.message === '' ? '' : inspect(error.message)})`;
-}
 
 export class StreamReader implements AsyncIterable<Buffer> {
   /** @internal */ readonly _limit: number;
@@ -404,9 +380,4 @@ export class StreamReader implements AsyncIterable<Buffer> {
       },
     };
   }
-}
-
-/** `value` as its toString() gives it (a transport's description). */
-export function describe(value: unknown): string {
-  return String(value);
 }

@@ -9,7 +9,7 @@ import type { BaseEventLoop } from '@iocp/futures';
 
 import type { Transport } from '../transports/types';
 import type { FlowControlMixin } from './stream-reader-protocol';
-import { describe } from './stream-reader';
+import { describe } from './reader-args';
 import type { StreamReader } from './stream-reader';
 
 /** What drain() returns when it has nothing to wait for. */
