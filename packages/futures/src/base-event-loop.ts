@@ -292,6 +292,18 @@ export abstract class BaseEventLoop {
   /** Hook: the start of each iteration (see the file comment). */
   protected _processEvents(): void {}
 
+  /**
+   * @internal For an event source that just delivered events on Node's I/O
+   * callback (the proactor, after a batch of completions): an idle running
+   * loop runs its iteration now instead of on the next setImmediate. This
+   * is asyncio's order (select() returns, events are processed, the ready
+   * callbacks run) without the hop through Node's check phase.
+   */
+  _iterateNow(): void {
+    if (!this._running || this._iterating) return;
+    this._iterate();
+  }
+
   /** Makes an idle running loop iterate soon (a no-op if it is not running). */
   _wakeup(): void {
     if (!this._running || this._iterating || this._immediate !== null) return;

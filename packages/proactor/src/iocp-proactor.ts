@@ -32,7 +32,11 @@ const EPIPE = 32;
 const SLOT_MASK = (1 << 22) - 1;
 
 function checkConnection(conn: unknown, name = 'conn'): Connection {
-  if (conn === null || typeof conn !== 'object' || typeof (conn as Connection).fileno !== 'function') {
+  if (
+    conn === null ||
+    typeof conn !== 'object' ||
+    typeof (conn as Connection).fileno !== 'function'
+  ) {
     throw new TypeError(`${name} must be a Socket or a PipeHandle`);
   }
   return conn as Connection;
@@ -66,7 +70,8 @@ function checkBytesList(list: readonly unknown[]): void {
 
 function checkCount(n: unknown, name: string): number {
   if (typeof n !== 'number') throw new TypeError(`${name} must be a number`);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name} must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`${name} must be a non-negative integer, got ${n}`);
   return n;
 }
 
@@ -76,13 +81,15 @@ const MAX_TRANSFER = 0x7fffffff;
 /** A receive size: a count of at most MAX_TRANSFER bytes. */
 function checkSize(n: unknown, name: string): number {
   checkCount(n, name);
-  if ((n as number) > MAX_TRANSFER) throw new RangeError(`${name} must be at most ${MAX_TRANSFER}, got ${n as number}`);
+  if ((n as number) > MAX_TRANSFER)
+    throw new RangeError(`${name} must be at most ${MAX_TRANSFER}, got ${n as number}`);
   return n as number;
 }
 
 function checkFlags(flags: unknown): number {
   if (typeof flags !== 'number') throw new TypeError('flags must be a number');
-  if (!Number.isInteger(flags) || flags < 0) throw new RangeError(`flags must be a non-negative integer, got ${flags}`);
+  if (!Number.isInteger(flags) || flags < 0)
+    throw new RangeError(`flags must be a non-negative integer, got ${flags}`);
   return flags;
 }
 
@@ -97,7 +104,10 @@ const finishRecvfrom: Finisher = (fut, n, index, addrLen) => [
   finishRecv(fut, n, index, addrLen),
   (fut._canceller as IocpProactor)._address(index, addrLen),
 ];
-const finishRecvfromInto: Finisher = (fut, n, index, addrLen) => [n, (fut._canceller as IocpProactor)._address(index, addrLen)];
+const finishRecvfromInto: Finisher = (fut, n, index, addrLen) => [
+  n,
+  (fut._canceller as IocpProactor)._address(index, addrLen),
+];
 const finishConnect: Finisher = (fut) => fut._conn;
 const finishWait: Finisher = (_fut, r) => r === 1;
 /** What a finisher returns when it started the operation again under the same future. */
@@ -169,6 +179,22 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     this._futureOpts = loop ? { loop } : undefined;
   }
 
+  /** How many operations are pending (started, their completion not yet delivered). */
+  get pendingOperations(): number {
+    return this._pending;
+  }
+
+  /**
+   * @internal How many pending operations someone still waits for: those
+   * whose future is not done (a cancelled one waits only for the OS to
+   * finish it). Scans the table; for rare checks (the shared loop going idle).
+   */
+  _awaitedOperations(): number {
+    let n = 0;
+    for (const fut of this._slots) if (fut !== undefined && fut._id >= 0 && !fut.done()) n++;
+    return n;
+  }
+
   toString(): string {
     return `<IocpProactor overlapped#=${this._pending} result#=0>`;
   }
@@ -194,7 +220,13 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
    * Makes the future of an operation the native core started (id >= 0) or
    * refused (a negated error, which fails the future at once).
    */
-  private _track<T>(what: string, id: number, finish: Finisher, conn: Connection | null, buf: Uint8Array | null = null): OverlappedFuture<T> {
+  private _track<T>(
+    what: string,
+    id: number,
+    finish: Finisher,
+    conn: Connection | null,
+    buf: Uint8Array | null = null,
+  ): OverlappedFuture<T> {
     const fut = new OverlappedFuture<T>(this, what, this._futureOpts);
     if (id < 0) {
       fut.setException(operationError(what, id));
@@ -228,7 +260,13 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
    * _track for reads: a broken pipe, at the start or at the end, reads as
    * EOF (port of IocpProactor.recv), the value the finisher makes of 0 bytes.
    */
-  private _trackRead<T>(what: string, id: number, finish: Finisher, conn: Connection, buf: Uint8Array): OverlappedFuture<T> {
+  private _trackRead<T>(
+    what: string,
+    id: number,
+    finish: Finisher,
+    conn: Connection,
+    buf: Uint8Array,
+  ): OverlappedFuture<T> {
     if (id < 0 && (-id === ERROR_BROKEN_PIPE || -id === EPIPE)) {
       const fut = new OverlappedFuture<T>(this, what, this._futureOpts);
       fut._buf = buf;
@@ -277,10 +315,18 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       fut._buf = null;
     }
     if (this._pending === 0 && this._drained !== null) this._drained();
+    // The loop runs the callbacks these completions scheduled now (asyncio's
+    // _run_once: poll, then the ready callbacks), not on a later Node phase.
+    this._loop?._iterateNow();
   }
 
   /** Settles the future of completion record `index`; throws only if the future cannot take it. */
-  private _complete(fut: OverlappedFuture<unknown>, result: number, index: number, addrLen: number): void {
+  private _complete(
+    fut: OverlappedFuture<unknown>,
+    result: number,
+    index: number,
+    addrLen: number,
+  ): void {
     // A cancelled future absorbs its operation's late completion; a
     // socket accepted anyway is closed, as nobody will receive it.
     if (fut.done()) {
@@ -309,7 +355,9 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   /** OperationCanceller: asks the OS to cancel a pending operation; the error of a refused cancel. */
   _cancelOperation(id: number): OSError | null {
     const r = this._core.cancel(id);
-    return typeof r === 'number' && r < 0 ? systemError(r, process.platform === 'win32' ? 'CancelIoEx' : 'cancel') : null;
+    return typeof r === 'number' && r < 0
+      ? systemError(r, process.platform === 'win32' ? 'CancelIoEx' : 'cancel')
+      : null;
   }
 
   /** SocketOwner: cancels what is pending on a socket that is closing. */
@@ -336,7 +384,10 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     checkSize(nbytes, 'nbytes');
     const handle = this._prepare(conn, flags);
     const buf = Buffer.allocUnsafe(nbytes);
-    const id = conn instanceof Socket ? this._core.recv(handle, buf, flags) : this._core.read(handle, buf, -1);
+    const id =
+      conn instanceof Socket
+        ? this._core.recv(handle, buf, flags)
+        : this._core.read(handle, buf, -1);
     return this._trackRead('recv', id, finishRecv, conn, buf);
   }
 
@@ -344,7 +395,10 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   recvInto(conn: Connection, buf: Uint8Array, flags = 0): OverlappedFuture<number> {
     checkBytes(buf);
     const handle = this._prepare(conn, flags);
-    const id = conn instanceof Socket ? this._core.recv(handle, buf, flags) : this._core.read(handle, buf, -1);
+    const id =
+      conn instanceof Socket
+        ? this._core.recv(handle, buf, flags)
+        : this._core.read(handle, buf, -1);
     return this._trackRead('recv_into', id, finishCount, conn, buf);
   }
 
@@ -369,33 +423,54 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   }
 
   // Port of IocpProactor.recvfrom_into.
-  recvfromInto(conn: Socket, buf: Uint8Array, nbytes?: number, flags = 0): OverlappedFuture<[number, SockAddr | null]> {
+  recvfromInto(
+    conn: Socket,
+    buf: Uint8Array,
+    nbytes?: number,
+    flags = 0,
+  ): OverlappedFuture<[number, SockAddr | null]> {
     this._checkClosed();
     checkConnection(conn);
     checkBytes(buf);
     const n = nbytes === undefined || nbytes === 0 ? buf.length : checkCount(nbytes, 'nbytes');
-    if (n > buf.length) throw new RangeError(`nbytes (${n}) is larger than buf (${buf.length} bytes)`);
+    if (n > buf.length)
+      throw new RangeError(`nbytes (${n}) is larger than buf (${buf.length} bytes)`);
     checkFlags(flags);
     const handle = this._register(conn);
     const view = n === buf.length ? buf : buf.subarray(0, n);
     const id = this._core.recvFrom(handle, view, flags);
-    return this._trackRead<[number, SockAddr | null]>('recvfrom_into', id, finishRecvfromInto, conn, view);
+    return this._trackRead<[number, SockAddr | null]>(
+      'recvfrom_into',
+      id,
+      finishRecvfromInto,
+      conn,
+      view,
+    );
   }
 
   /** @internal The peer address of completion record `index`. */
   _address(index: number, addrLen: number): SockAddr | null {
-    return addrLen > 0 ? decodeAddress(this._core.addresses, index * native.constants.ADDRESS_SIZE, addrLen) : null;
+    return addrLen > 0
+      ? decodeAddress(this._core.addresses, index * native.constants.ADDRESS_SIZE, addrLen)
+      : null;
   }
 
   // Port of IocpProactor.send. A list of views is one gathered send (the
   // views go out in order, as one operation: WSASend/sendmsg-style gathering
   // without a join in JavaScript; the core copies each view into the op's
   // own memory, the copy every send makes anyway).
-  send(conn: Connection, buf: Uint8Array | readonly Uint8Array[], flags = 0): OverlappedFuture<number> {
+  send(
+    conn: Connection,
+    buf: Uint8Array | readonly Uint8Array[],
+    flags = 0,
+  ): OverlappedFuture<number> {
     if (Array.isArray(buf)) checkBytesList(buf);
     else checkBytes(buf);
     const handle = this._prepare(conn, flags);
-    const id = conn instanceof Socket ? this._core.send(handle, buf, flags) : this._core.write(handle, buf, -1);
+    const id =
+      conn instanceof Socket
+        ? this._core.send(handle, buf, flags)
+        : this._core.write(handle, buf, -1);
     return this._track('send', id, finishCount, conn);
   }
 
@@ -407,7 +482,10 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     checkFlags(flags);
     const address = addr === undefined ? null : encodeAddress(conn.family, addr, 'addr');
     const handle = this._register(conn);
-    const id = address === null ? this._core.send(handle, buf, flags) : this._core.sendTo(handle, buf, flags, address);
+    const id =
+      address === null
+        ? this._core.send(handle, buf, flags)
+        : this._core.sendTo(handle, buf, flags, address);
     return this._track('sendto', id, finishCount, conn);
   }
 
@@ -454,21 +532,34 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
    * releases only one waiter, on every OS (Windows does it; on Linux the
    * waiter that reads the eventfd first wins and the others wait on).
    */
-  waitForHandle(handle: number | { handle: number }, timeoutMs?: number | null): OverlappedFuture<boolean> {
+  waitForHandle(
+    handle: number | { handle: number },
+    timeoutMs?: number | null,
+  ): OverlappedFuture<boolean> {
     this._checkClosed();
     let h: number;
     if (typeof handle === 'number') h = handle;
-    else if (handle !== null && typeof handle === 'object' && typeof handle.handle === 'number') h = handle.handle;
-    else throw new TypeError('handle must be a handle number or an object with a handle property (such as Event)');
+    else if (handle !== null && typeof handle === 'object' && typeof handle.handle === 'number')
+      h = handle.handle;
+    else
+      throw new TypeError(
+        'handle must be a handle number or an object with a handle property (such as Event)',
+      );
     checkCount(h, 'handle');
     let ms = -1;
     if (timeoutMs !== undefined && timeoutMs !== null) {
       if (typeof timeoutMs !== 'number') throw new TypeError('timeoutMs must be a number');
-      if (Number.isNaN(timeoutMs) || timeoutMs < 0) throw new RangeError(`timeoutMs must be >= 0, got ${timeoutMs}`);
+      if (Number.isNaN(timeoutMs) || timeoutMs < 0)
+        throw new RangeError(`timeoutMs must be >= 0, got ${timeoutMs}`);
       ms = Number.isFinite(timeoutMs) ? Math.min(Math.ceil(timeoutMs), 0x7ffffffe) : -1;
     }
     if (process.platform !== 'win32' && handle instanceof Event && !handle.manualReset) {
-      const fut = this._track<boolean>('wait_for_handle', this._core.waitHandle(h, ms), finishWaitAutoReset, null);
+      const fut = this._track<boolean>(
+        'wait_for_handle',
+        this._core.waitHandle(h, ms),
+        finishWaitAutoReset,
+        null,
+      );
       fut._autoReset = { handle: h, deadline: ms < 0 ? -1 : performance.now() + ms };
       return fut;
     }
@@ -476,7 +567,10 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   }
 
   /** @internal Waits again on an auto-reset event another waiter took first; false once out of time. */
-  _restartWait(fut: OverlappedFuture<boolean>, wait: { handle: number; deadline: number }): boolean | typeof RESTARTED {
+  _restartWait(
+    fut: OverlappedFuture<boolean>,
+    wait: { handle: number; deadline: number },
+  ): boolean | typeof RESTARTED {
     let ms = -1;
     if (wait.deadline >= 0) {
       ms = Math.ceil(wait.deadline - performance.now());
@@ -558,11 +652,15 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
         this._closeHooks.add(fn);
         return () => void this._closeHooks.delete(fn);
       },
-      submit: <T>(what: string, conn: Connection, start: (core: NativeCore, handle: number) => number, finish: Finisher) => {
+      submit: <T>(
+        what: string,
+        conn: Connection,
+        start: (core: NativeCore, handle: number) => number,
+        finish: Finisher,
+      ) => {
         const handle = this._register(conn);
         return this._track<T>(what, start(this._core, handle), finish, conn);
       },
     };
   }
 }
-

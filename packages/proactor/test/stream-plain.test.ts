@@ -80,8 +80,8 @@ describe('streams in plain async code (the shared loop)', () => {
   }, 90_000);
 
   it('in this process: the shared loop runs while a stream is open and stops after the last close', async () => {
-    const loop = sharedLoop(); // its proactor stays open: count fds from here
     const fdsBefore = openFds();
+    const loop = sharedLoop();
     const handlers: Array<Promise<void>> = [];
     const server = await startServer(
       (reader: StreamReader, writer: StreamWriter) => {
@@ -111,23 +111,34 @@ describe('streams in plain async code (the shared loop)', () => {
     server.close();
     await server.waitClosed();
     await sharedLoopIdle();
+    // Idle with nothing left: the loop stopped and closed, and its
+    // proactor's fds are released.
     expect(loop.isRunning()).toBe(false);
+    expect(loop.isClosed()).toBe(true);
     expect(openFds()).toBe(fdsBefore);
-    // asDuplex in plain code: the loop starts again for it and stops after.
-    const server2 = await startServer((r, w) => {
-      const d = asDuplex([r, w]);
-      d.pipe(d);
-    }, '127.0.0.1', 0);
+    // asDuplex in plain code: a new shared loop starts for it and closes after.
+    const server2 = await startServer(
+      (r, w) => {
+        const d = asDuplex([r, w]);
+        d.pipe(d);
+      },
+      '127.0.0.1',
+      0,
+    );
     const port2 = (server2.sockets[0].getsockname() as [string, number])[1];
-    const duplex = asDuplex(await openConnection('127.0.0.1', port2));
+    const pair = await openConnection('127.0.0.1', port2);
+    const duplexLoop = pair[0].getLoop();
+    const duplex = asDuplex(pair);
     duplex.end('echo me');
     let text = '';
     for await (const chunk of duplex) text += String(chunk);
     expect(text).toBe('echo me');
     server2.close();
     await server2.waitClosed();
+    const second = duplexLoop;
     await sharedLoopIdle();
-    expect(loop.isRunning()).toBe(false);
+    expect(second).not.toBe(loop);
+    expect(second.isClosed()).toBe(true);
     expect(openFds()).toBe(fdsBefore);
   });
 });

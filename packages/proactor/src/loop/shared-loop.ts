@@ -15,7 +15,9 @@
 // A callback queued while it is stopped (a future of this loop settled from
 // a microtask) starts it again. A stopped loop keeps nothing alive: the
 // base loop drops its Node timer, and the proactor keeps the process alive
-// only while operations are pending.
+// only while operations are pending. A loop that stops with nothing left
+// at all closes (releasing its proactor's fds); the next plain call makes
+// a new one.
 //
 // For other modules (the streams helpers), the calling convention:
 //   const loop = loopForCall();          // the running proactor loop, or the shared one
@@ -78,7 +80,8 @@ export class SharedProactorEventLoop extends BaseProactorEventLoop {
 
   /** @internal Ends one _hold(). */
   _release(): void {
-    if (this._holds === 0) throw new RuntimeError('SharedProactorEventLoop released more often than held');
+    if (this._holds === 0)
+      throw new RuntimeError('SharedProactorEventLoop released more often than held');
     this._holds -= 1;
     if (this._holds === 0) this._queueStopCheck();
   }
@@ -90,7 +93,11 @@ export class SharedProactorEventLoop extends BaseProactorEventLoop {
     return handle;
   }
 
-  override callAt<A extends unknown[]>(when: number, callback: Callback<A>, ...args: A): TimerHandle {
+  override callAt<A extends unknown[]>(
+    when: number,
+    callback: Callback<A>,
+    ...args: A
+  ): TimerHandle {
     const handle = super.callAt(when, callback, ...args);
     this._timers.add(handle);
     if (this._run === null) this._ensureRunning();
@@ -144,11 +151,32 @@ export class SharedProactorEventLoop extends BaseProactorEventLoop {
     for (const t of this._timers) {
       if (t.cancelled() || !t._scheduled) this._timers.delete(t);
     }
-    if (this._holds > 0 || this._soonCalls !== this._stopMark || this._timers.size > 0) {
+    const busy = this._holds > 0 || this._soonCalls !== this._stopMark || this._timers.size > 0;
+    if (busy) {
       this._ensureRunning();
       if (this._run !== null) return;
     }
-    for (const resolve of this._idleWaiters.splice(0)) resolve();
+    // Idle: nothing open, queued or pending. The loop closes (its proactor
+    // releases its ring or epoll fd and its eventfd) and the next plain
+    // call makes a new one, so a process keeps no fd for plain calls it no
+    // longer makes.
+    const waiters = this._idleWaiters.splice(0);
+    const wake = (): void => {
+      for (const resolve of waiters) resolve();
+    };
+    if (!busy && this._proactor._awaitedOperations() === 0) {
+      if (shared === this) shared = null;
+      const closing = this.close().then(wake, (err: unknown) => {
+        logger.error(`Closing the idle shared loop failed: ${String(err)}`);
+        wake();
+      });
+      closingShared = closing;
+      void closing.then(() => {
+        if (closingShared === closing) closingShared = null;
+      });
+      return;
+    }
+    wake();
   }
 
   /**
@@ -163,6 +191,8 @@ export class SharedProactorEventLoop extends BaseProactorEventLoop {
 }
 
 let shared: SharedProactorEventLoop | null = null;
+/** The close of the last shared loop that went idle, while it runs. */
+let closingShared: Promise<void> | null = null;
 
 /** The shared loop of this thread, made on first use (again if it was closed). */
 export function sharedLoop(): SharedProactorEventLoop {
@@ -174,9 +204,10 @@ export function sharedLoop(): SharedProactorEventLoop {
   return shared;
 }
 
-/** sharedLoop().whenIdle(): resolves once the shared loop is not running. */
+/** Resolves once the shared loop is not running (and, if it went idle, closed: its fds released). */
 export function sharedLoopIdle(): Promise<void> {
-  return shared === null ? Promise.resolve() : shared.whenIdle();
+  if (shared !== null) return shared.whenIdle();
+  return closingShared ?? Promise.resolve();
 }
 
 /**
