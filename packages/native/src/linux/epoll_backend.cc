@@ -211,14 +211,21 @@ int EpollBackend::Cancel(Op* op) {
     // A sendfile reports the bytes it sent; a send or write cut short is
     // -ECANCELED (see TryStream in epoll_ops.cc).
     bool progress = op->kind == OpKind::kSendFile && s->sent > 0;
+    // A send or write that moved part of its data is cut, not undone.
+    bool cut = (op->kind == OpKind::kSend || op->kind == OpKind::kWrite) && s->sent > 0;
     Finish(op, progress ? static_cast<int32_t>(s->sent) : -ECANCELED);
     // The op behind may be able to run now (say, a send behind a connect).
     if (was_head) RunQueue(st, s->direction);
-  } else if (s->where == Where::kWaiting) {
+    return progress || cut ? kHasOutcome : 0;
+  }
+  if (s->where == Where::kWaiting) {
     EndWait(op);
     ArmTimer();
     Finish(op, -ECANCELED);
+    return 0;
   }
+  // Finished: its result (bytes received, a send done) waits for the batch.
+  if (s->where == Where::kFinished) return kHasOutcome;
   return 0;
 }
 
