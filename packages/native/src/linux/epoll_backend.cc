@@ -224,8 +224,14 @@ int EpollBackend::Cancel(Op* op) {
     Finish(op, -ECANCELED);
     return 0;
   }
-  // Finished: its result (bytes received, a send done) waits for the batch.
-  if (s->where == Where::kFinished) return kHasOutcome;
+  // Finished with a result (bytes received, a send done, a socket
+  // accepted), which waits for the batch: the cancel cannot undo it. One
+  // that failed did nothing, and may be reported cancelled.
+  if (s->where == Where::kFinished) {
+    for (auto it = ready_.rbegin(); it != ready_.rend(); ++it) {
+      if (it->op == op) return it->result >= 0 ? kHasOutcome : 0;
+    }
+  }
   return 0;
 }
 

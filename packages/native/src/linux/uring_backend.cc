@@ -129,7 +129,7 @@ int UringBackend::Cancel(Op* op) {
   // cancelled (op->cancel_requested is set). An op with no CQE to come is
   // already finished and waits for its batch with its result.
   if (s->backlogged) return 0;
-  if (s->outstanding == 0) return kHasOutcome;
+  if (s->outstanding == 0) return s->results[0] >= 0 ? kHasOutcome : 0;
   // A send or write that moved part of its data is cut, not undone
   // (AdvanceStream finishes it with -ECANCELED).
   bool cut = (op->kind == OpKind::kSend || op->kind == OpKind::kWrite) && s->moved > 0;
@@ -145,15 +145,15 @@ int UringBackend::Cancel(Op* op) {
   if (cut) return kHasOutcome;
   // IssueCancel submitted the request: the kernel handled it in that call,
   // and the task work it queued ran as the call returned. A one-step op
-  // whose CQE is ready now finished before the cancel reached it (a send
-  // done inline at its submission, a receive that took data) unless that
-  // CQE says -ECANCELED: its result must reach JavaScript, so it is not
-  // reported as cancelled. One still without a CQE was cancelled before it
-  // did anything (or, in an io-wq worker, may yet win the race).
+  // whose CQE is ready now with a result finished before the cancel reached
+  // it (a send done inline at its submission, a receive that took data):
+  // that result must reach JavaScript, so it is not reported as cancelled. One still without a CQE was cancelled before it
+  // did anything (or, in an io-wq worker, may yet win the race). One that
+  // failed did nothing, and may be reported cancelled.
   if (s->outstanding == 1 && op->kind != OpKind::kWaitHandle && cancel_backlog_.empty()) {
     ring_.Enter(true);
     int32_t res = 0;
-    if (ring_.PeekCqe(UserData(op, kFirst), &res) && res != -ECANCELED) return kHasOutcome;
+    if (ring_.PeekCqe(UserData(op, kFirst), &res) && res >= 0) return kHasOutcome;
   }
   return 0;
 }
