@@ -267,6 +267,11 @@ Napi::Value Core::Close(const Napi::CallbackInfo& info) {
 
 void Core::Complete(Op* op, int32_t result, uint32_t aux) {
   if (result > 0 && !op->keep.IsEmpty()) CopyOut(op, result);
+  // An accepted socket is this environment's to close (AddonData::owned).
+  if (op->kind == OpKind::kAccept && result >= 0) {
+    AddonData* data = Napi::Env(env_).GetInstanceData<AddonData>();
+    if (data != nullptr) data->Own(result, AddonData::HandleKind::kSocket);
+  }
   if (count_ == kCompletionCapacity) Flush();
   int32_t* record = records_ + count_ * kCompletionWords;
   record[0] = static_cast<int32_t>(op->id);
