@@ -116,8 +116,9 @@ std::unique_ptr<Backend> CreateBackend(BackendKind kind);
 
 // Probes which backend this process uses by default and whether a forced one
 // (IOCP_BACKEND) can start. On failure returns false and fills error with a
-// message naming the backend and the OS error.
-bool SelectDefaultBackend(BackendKind* kind, std::string* error);
+// message naming the backend and the OS error. When the default had to fall
+// back (Linux: io_uring refused, so epoll), fills fallback with why.
+bool SelectDefaultBackend(BackendKind* kind, std::string* error, std::string* fallback);
 
 // Lists the backends that can start in this process (for tests and bench).
 void AvailableBackends(BackendKind* out, int* count);
