@@ -12,7 +12,8 @@ import { tcpPair } from './helpers';
 
 /** Takes a buffer's memory away (the view becomes empty), as postMessage with a transfer list does. */
 function transfer(buf: Uint8Array): ArrayBuffer {
-  return structuredClone(buf.buffer, { transfer: [buf.buffer as ArrayBuffer] });
+  const memory = buf.buffer as ArrayBuffer;
+  return structuredClone(memory, { transfer: [memory] });
 }
 
 describe('buffers transferred while operations are pending', () => {
