@@ -42,10 +42,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   env.SetInstanceData(data);
   std::string error;
-  if (!SelectDefaultBackend(&data->default_backend, &error)) {
+  std::string fallback;
+  if (!SelectDefaultBackend(&data->default_backend, &error, &fallback)) {
     throw Napi::Error::New(env, error);
   }
   exports.Set("backend", Napi::String::New(env, BackendName(data->default_backend)));
+  // Why the default backend is a fallback (null when it is not): the loader
+  // says so on NODE_DEBUG=iocp (src/index.ts).
+  exports.Set("fallbackReason", fallback.empty() ? env.Null() : Napi::String::New(env, fallback));
   exports.Set("version", Napi::String::New(env, IOCP_NATIVE_VERSION));
   exports.Set("availableBackends", Napi::Function::New(env, ListBackends, "availableBackends"));
   exports.Set("Core", Core::Define(env));

@@ -1,4 +1,6 @@
 // @iocp/native: the completion core. See README.md for the interface.
+import { debuglog } from 'node:util';
+
 import { loadAddon } from './binding';
 import type {
   BackendName,
@@ -20,6 +22,13 @@ export type {
 export { candidatePaths } from './binding';
 
 const addon: NativeAddon = loadAddon();
+
+// A default backend that is a fallback (io_uring refused: seccomp,
+// kernel.io_uring_disabled, an old kernel) is not an error, as in libuv, but
+// it says so, once per load, on NODE_DEBUG=iocp.
+if (addon.fallbackReason !== null) {
+  debuglog('iocp')(`backend ${addon.backend}: io_uring is not available (${addon.fallbackReason})`);
+}
 
 /** The whole addon: sockets, events, errors and the Core class. */
 export const native: NativeAddon = addon;

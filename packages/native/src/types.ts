@@ -141,6 +141,8 @@ export type DecodedAddress = [string, number] | [string, number, number, number]
  */
 export interface NativeAddon {
   readonly backend: BackendName;
+  /** Why `backend` is a fallback (Linux: io_uring refused, so epoll), or null. */
+  readonly fallbackReason: string | null;
   readonly version: string;
   readonly constants: NativeConstants;
   availableBackends(): BackendName[];

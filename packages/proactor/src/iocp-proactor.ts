@@ -352,9 +352,20 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     else fut.setResult(value);
   }
 
-  /** OperationCanceller: asks the OS to cancel a pending operation; the error of a refused cancel. */
+  /**
+   * OperationCanceller: asks the OS to cancel a pending operation; the error
+   * of a refused cancel. When the core says the operation is no longer
+   * pending (false: it finished, or a send was cut after progress, and its
+   * completion brings that outcome), its future is marked so that it waits
+   * for the outcome instead of being cancelled.
+   */
   _cancelOperation(id: number): OSError | null {
     const r = this._core.cancel(id);
+    if (r === false) {
+      const fut = this._slots[id & SLOT_MASK];
+      if (fut !== undefined && fut._id === id) fut._hasOutcome = true;
+      return null;
+    }
     return typeof r === 'number' && r < 0
       ? systemError(r, process.platform === 'win32' ? 'CancelIoEx' : 'cancel')
       : null;

@@ -50,6 +50,12 @@ export class OverlappedFuture<T> extends Future<T> {
   _resultIsHandle = false;
   /** @internal Set when the connection was closed under the operation. */
   _aborted = false;
+  /**
+   * @internal Set by the canceller when a cancel came too late to undo the
+   * operation (it finished, or a send was cut after part of it went out):
+   * the future stays pending for the outcome its completion brings.
+   */
+  _hasOutcome = false;
   /** @internal Auto-reset waits on Linux: the event and when the wait times out (performance.now() ms, -1: never). */
   _autoReset: { handle: number; deadline: number } | null = null;
   /** @internal Links in the connection's list of pending operations. */
@@ -65,11 +71,24 @@ export class OverlappedFuture<T> extends Future<T> {
   // Port of windows_events.py _OverlappedFuture.cancel: the OS operation is
   // cancelled, then the future. A msg of the wrong type throws TypeError
   // before either (API.md: cancel(msg?: string)).
+  //
+  // Unlike CPython, an operation the cancel cannot undo is not reported as
+  // cancelled: when the OS already finished it (its completion waits for
+  // the next batch) or a send was cut after part of it went out, cancel()
+  // returns false and the future takes the real outcome (the bytes a
+  // receive took, a send's count, the OSError of a cut send). Cancelling it
+  // anyway would lose received bytes or hide sent ones (the cancellation
+  // storm test, fault-cancel-storm.test.ts, found both). An operation whose
+  // cancel is in flight in the kernel (io_uring, IOCP) may still win that
+  // race; see the proactor README.
   override cancel(msg?: string | null): boolean {
     if (msg !== undefined && msg !== null && typeof msg !== 'string') {
       throw new TypeError('msg must be a string');
     }
-    if (!this.done() && this._id >= 0) this._cancelOverlapped();
+    if (!this.done() && this._id >= 0) {
+      if (!this._hasOutcome) this._cancelOverlapped();
+      if (this._hasOutcome) return false;
+    }
     return super.cancel(msg);
   }
 

@@ -5,7 +5,9 @@
 
 #include <napi.h>
 
+#include <cstdint>
 #include <memory>
+#include <unordered_map>
 
 #include "common/backend.h"
 
@@ -16,6 +18,21 @@ struct AddonData {
   // Per-OS state that lives as long as the environment, shared with the
   // backends that use it (Windows: the Winsock extension functions).
   std::shared_ptr<void> platform;
+
+  // The handles this environment opened and has not closed yet: sockets
+  // (socket, socketPair, a Core's accepts) and other handles (events,
+  // pipes). A worker that is terminated never runs its close() calls, so
+  // they are closed when the environment goes, as Node closes a worker's
+  // own handles. The Cores' cleanup hooks run first (they were added
+  // later), so no operation of this environment still uses them then.
+  // This should be called from the environment's JavaScript thread.
+  enum class HandleKind : uint8_t { kSocket, kOther };
+  std::unordered_map<int64_t, HandleKind> owned;
+  void Own(int64_t handle, HandleKind kind) {
+    if (handle >= 0) owned[handle] = kind;
+  }
+  void Disown(int64_t handle) { owned.erase(handle); }
+  ~AddonData();
 };
 
 }  // namespace iocp

@@ -25,6 +25,11 @@
 //   3. Cancel(op): ask the OS to cancel op (CancelIoEx / IORING_OP_ASYNC_CANCEL
 //      / dropping the readiness wait). The op still completes exactly once:
 //      with the cancellation error, or with its real result if it won the race.
+//      Return kHasOutcome when the backend knows at once that the cancel
+//      cannot undo the op: it already has its result (finished, waiting for
+//      its batch) or the cancel cut it after part of its data moved. Its
+//      completion then carries that outcome, which JavaScript must deliver:
+//      a cancelled future would lose received bytes or hide sent ones.
 //   4. Deliver each completion on the JavaScript thread through
 //      CompletionSink::Complete(), then call CompletionSink::Flush() once per
 //      batch. The kernel only sees memory the Op owns (op->data is the Op's
@@ -90,6 +95,9 @@ class Backend {
   // Whether Submit may return kDoneNow (off by default: one completion per
   // op). This should be called from the JavaScript thread.
   void AllowDoneNow(bool allow) { done_now_ = allow; }
+  // What Cancel returns for an op whose outcome the cancel cannot undo
+  // (see item 3 above).
+  static constexpr int kHasOutcome = 1;
   virtual int Cancel(Op* op) = 0;
   virtual int Associate(int64_t handle) = 0;
   virtual void Detach(int64_t handle) = 0;
@@ -108,8 +116,9 @@ std::unique_ptr<Backend> CreateBackend(BackendKind kind);
 
 // Probes which backend this process uses by default and whether a forced one
 // (IOCP_BACKEND) can start. On failure returns false and fills error with a
-// message naming the backend and the OS error.
-bool SelectDefaultBackend(BackendKind* kind, std::string* error);
+// message naming the backend and the OS error. When the default had to fall
+// back (Linux: io_uring refused, so epoll), fills fallback with why.
+bool SelectDefaultBackend(BackendKind* kind, std::string* error, std::string* fallback);
 
 // Lists the backends that can start in this process (for tests and bench).
 void AvailableBackends(BackendKind* out, int* count);

@@ -239,10 +239,14 @@ Napi::Value Core::Cancel(const Napi::CallbackInfo& info) {
   if (op == nullptr || torn_down_) return Napi::Boolean::New(env, false);
   if (!op->cancel_requested) {
     op->cancel_requested = true;
+    op->has_outcome = false;
     int err = backend_->Cancel(op);
     if (err < 0) return Napi::Number::New(env, err);
+    op->has_outcome = err == Backend::kHasOutcome;
   }
-  return Napi::Boolean::New(env, true);
+  // An op the cancel could not undo is not cancelled: its completion, in a
+  // later batch, carries what it did (received bytes, a send cut short).
+  return Napi::Boolean::New(env, !op->has_outcome);
 }
 
 // close(): refuses new operations and cancels whatever is pending. Returns
@@ -263,6 +267,11 @@ Napi::Value Core::Close(const Napi::CallbackInfo& info) {
 
 void Core::Complete(Op* op, int32_t result, uint32_t aux) {
   if (result > 0 && !op->keep.IsEmpty()) CopyOut(op, result);
+  // An accepted socket is this environment's to close (AddonData::owned).
+  if (op->kind == OpKind::kAccept && result >= 0) {
+    AddonData* data = Napi::Env(env_).GetInstanceData<AddonData>();
+    if (data != nullptr) data->Own(result, AddonData::HandleKind::kSocket);
+  }
   if (count_ == kCompletionCapacity) Flush();
   int32_t* record = records_ + count_ * kCompletionWords;
   record[0] = static_cast<int32_t>(op->id);

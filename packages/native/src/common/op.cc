@@ -33,6 +33,7 @@ void Op::Reset() {
   for (auto& b : os) b = 0;
   kind = OpKind::kNop;
   cancel_requested = false;
+  has_outcome = false;
   flags = 0;
   family = 0;
   handle = -1;

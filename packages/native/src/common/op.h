@@ -62,6 +62,9 @@ struct Op {
   uint64_t instance = 0;
   OpKind kind = OpKind::kNop;
   bool cancel_requested = false;
+  // The cancel could not undo it (Backend::kHasOutcome): Core::Cancel said
+  // so, and later cancels say the same.
+  bool has_outcome = false;
   int32_t flags = 0;
   // Address family of the socket (accept needs it to make the new socket).
   int32_t family = 0;

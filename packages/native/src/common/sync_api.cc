@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/addon_data.h"
 #include "common/args.h"
 #include "common/backend.h"
 #include "common/op.h"
@@ -42,10 +43,18 @@ Napi::Value IsWineFn(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), os::IsWine());
 }
 
+using HandleKind = AddonData::HandleKind;
+
+// Records handles this environment opened (see AddonData::owned); returns r.
+int64_t Own(const Napi::CallbackInfo& info, int64_t r, HandleKind kind) {
+  if (r >= 0) info.Env().GetInstanceData<AddonData>()->Own(r, kind);
+  return r;
+}
+
 Napi::Value SocketFn(const Napi::CallbackInfo& info) {
   int family = Family(info, 0);
   auto type = static_cast<int>(args::Integer(info, 1, "type", 0, kMaxInt));
-  return Result(info.Env(), os::Socket(family, type));
+  return Result(info.Env(), Own(info, os::Socket(family, type), HandleKind::kSocket));
 }
 
 Napi::Value SocketPairFn(const Napi::CallbackInfo& info) {
@@ -54,6 +63,8 @@ Napi::Value SocketPairFn(const Napi::CallbackInfo& info) {
   int64_t pair[2] = {-1, -1};
   int r = os::SocketPair(family, type, pair);
   if (r < 0) return Result(info.Env(), r);
+  Own(info, pair[0], HandleKind::kSocket);
+  Own(info, pair[1], HandleKind::kSocket);
   Napi::Array out = Napi::Array::New(info.Env(), 2);
   out.Set(0u, Result(info.Env(), pair[0]));
   out.Set(1u, Result(info.Env(), pair[1]));
@@ -147,12 +158,21 @@ Napi::Value DecodeAddressFn(const Napi::CallbackInfo& info) {
 Napi::Value EventCreateFn(const Napi::CallbackInfo& info) {
   bool manual = args::Boolean(info, 0, "manualReset", true);
   bool initial = args::Boolean(info, 1, "initialState", false);
-  return Result(info.Env(), os::EventCreate(manual, initial));
+  return Result(info.Env(), Own(info, os::EventCreate(manual, initial), HandleKind::kOther));
 }
 
 template <int (*Fn)(int64_t)>
 Napi::Value HandleFn(const Napi::CallbackInfo& info) {
   return Result(info.Env(), Fn(args::Handle(info, 0)));
+}
+
+// closeSocket / closeHandle: the handle is no longer this environment's to
+// close at teardown, whatever the OS says.
+template <int (*Fn)(int64_t)>
+Napi::Value CloseFn(const Napi::CallbackInfo& info) {
+  int64_t handle = args::Handle(info, 0);
+  info.Env().GetInstanceData<AddonData>()->Disown(handle);
+  return Result(info.Env(), Fn(handle));
 }
 
 Napi::Value FdToHandleFn(const Napi::CallbackInfo& info) {
@@ -181,11 +201,11 @@ Napi::Value PipeInstanceFn(const Napi::CallbackInfo& info) {
   bool first = args::Boolean(info, 1, "first", true);
   bool reject_remote = args::Boolean(info, 2, "rejectRemote", true);
   uint32_t bufsize = PipeBufsize(info, 3);
-  return Result(info.Env(), os::PipeInstance(name, first, reject_remote, bufsize));
+  return Result(info.Env(), Own(info, os::PipeInstance(name, first, reject_remote, bufsize), HandleKind::kOther));
 }
 
 Napi::Value PipeOpenFn(const Napi::CallbackInfo& info) {
-  return Result(info.Env(), os::PipeOpen(PipeName(info, 0)));
+  return Result(info.Env(), Own(info, os::PipeOpen(PipeName(info, 0)), HandleKind::kOther));
 }
 
 // pipePair(duplex = false, overlappedRead = true, overlappedWrite = true, bufsize = 8192)
@@ -197,6 +217,8 @@ Napi::Value PipePairFn(const Napi::CallbackInfo& info) {
   int64_t pair[2] = {-1, -1};
   int r = os::PipePair(duplex, overlapped_read, overlapped_write, bufsize, pair);
   if (r < 0) return Result(info.Env(), r);
+  Own(info, pair[0], HandleKind::kOther);
+  Own(info, pair[1], HandleKind::kOther);
   Napi::Array out = Napi::Array::New(info.Env(), 2);
   out.Set(0u, Result(info.Env(), pair[0]));
   out.Set(1u, Result(info.Env(), pair[1]));
@@ -229,6 +251,19 @@ Napi::Object ConstantsObject(Napi::Env env) {
 
 }  // namespace
 
+// Runs at environment teardown (Node deletes the instance data after the
+// Cores' cleanup hooks ran), on the environment's thread: closes what the
+// environment's JavaScript never closed (a terminated worker's sockets).
+AddonData::~AddonData() {
+  for (const auto& [handle, kind] : owned) {
+    if (kind == HandleKind::kSocket) {
+      os::CloseSocket(handle);
+    } else {
+      os::CloseHandle(handle);
+    }
+  }
+}
+
 void RegisterSyncApi(Napi::Env env, Napi::Object exports) {
   auto fn = [&](const char* name, Napi::Function::Callback cb) {
     exports.Set(name, Napi::Function::New(env, cb, name));
@@ -247,14 +282,14 @@ void RegisterSyncApi(Napi::Env env, Napi::Object exports) {
   fn("setsockopt", SetSockOptFn);
   fn("getsockopt", GetSockOptFn);
   fn("shutdown", ShutdownFn);
-  fn("closeSocket", HandleFn<os::CloseSocket>);
+  fn("closeSocket", CloseFn<os::CloseSocket>);
   fn("encodeAddress", EncodeAddressFn);
   fn("decodeAddress", DecodeAddressFn);
   fn("eventCreate", EventCreateFn);
   fn("eventSet", HandleFn<os::EventSet>);
   fn("eventReset", HandleFn<os::EventReset>);
   fn("eventIsSet", HandleFn<os::EventIsSet>);
-  fn("closeHandle", HandleFn<os::CloseHandle>);
+  fn("closeHandle", CloseFn<os::CloseHandle>);
   fn("fdToHandle", FdToHandleFn);
   fn("pipeInstance", PipeInstanceFn);
   fn("pipeOpen", PipeOpenFn);

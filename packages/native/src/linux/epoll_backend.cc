@@ -211,13 +211,26 @@ int EpollBackend::Cancel(Op* op) {
     // A sendfile reports the bytes it sent; a send or write cut short is
     // -ECANCELED (see TryStream in epoll_ops.cc).
     bool progress = op->kind == OpKind::kSendFile && s->sent > 0;
+    // A send or write that moved part of its data is cut, not undone.
+    bool cut = (op->kind == OpKind::kSend || op->kind == OpKind::kWrite) && s->sent > 0;
     Finish(op, progress ? static_cast<int32_t>(s->sent) : -ECANCELED);
     // The op behind may be able to run now (say, a send behind a connect).
     if (was_head) RunQueue(st, s->direction);
-  } else if (s->where == Where::kWaiting) {
+    return progress || cut ? kHasOutcome : 0;
+  }
+  if (s->where == Where::kWaiting) {
     EndWait(op);
     ArmTimer();
     Finish(op, -ECANCELED);
+    return 0;
+  }
+  // Finished with a result (bytes received, a send done, a socket
+  // accepted), which waits for the batch: the cancel cannot undo it. One
+  // that failed did nothing, and may be reported cancelled.
+  if (s->where == Where::kFinished) {
+    for (auto it = ready_.rbegin(); it != ready_.rend(); ++it) {
+      if (it->op == op) return it->result >= 0 ? kHasOutcome : 0;
+    }
   }
   return 0;
 }

@@ -30,10 +30,14 @@ std::string SystemErrorMessage(int code) {
   return name != nullptr ? std::string(name) + " (" + text + ")" : text;
 }
 
-bool SelectDefaultBackend(BackendKind* kind, std::string* error) {
+bool SelectDefaultBackend(BackendKind* kind, std::string* error, std::string* fallback) {
   const char* forced = std::getenv("IOCP_BACKEND");
   if (forced == nullptr || *forced == '\0') {
-    *kind = uring::UringBackend::Probe() == 0 ? BackendKind::kIoUring : BackendKind::kEpoll;
+    // As libuv's uv__use_io_uring: io_uring when a ring can be made, else
+    // epoll (EPERM from seccomp or kernel.io_uring_disabled, ENOSYS).
+    int err = uring::UringBackend::Probe();
+    *kind = err == 0 ? BackendKind::kIoUring : BackendKind::kEpoll;
+    if (err < 0) fallback->assign("io_uring_setup failed with " + SystemErrorMessage(-err));
     return true;
   }
   std::string name = forced;

@@ -127,8 +127,12 @@ int UringBackend::Cancel(Op* op) {
   }
   // A backlogged op is not in the kernel: FillFromBacklog finishes it as
   // cancelled (op->cancel_requested is set). An op with no CQE to come is
-  // already finished and waits for its batch.
-  if (s->backlogged || s->outstanding == 0) return 0;
+  // already finished and waits for its batch with its result.
+  if (s->backlogged) return 0;
+  if (s->outstanding == 0) return s->results[0] >= 0 ? kHasOutcome : 0;
+  // A send or write that moved part of its data is cut, not undone
+  // (AdvanceStream finishes it with -ECANCELED).
+  bool cut = (op->kind == OpKind::kSend || op->kind == OpKind::kWrite) && s->moved > 0;
   if (op->kind == OpKind::kSendFile) {
     // The READ heads a pair (cancelling it cancels the linked SEND); a lone
     // SEND, or the SEND of a pair whose READ is done, is cancelled by itself.
@@ -137,6 +141,19 @@ int UringBackend::Cancel(Op* op) {
   } else {
     // For a wait, cancelling the POLL_ADD also ends its link timeout.
     IssueCancel(op, kFirst);
+  }
+  if (cut) return kHasOutcome;
+  // IssueCancel submitted the request: the kernel handled it in that call,
+  // and the task work it queued ran as the call returned. A one-step op
+  // whose CQE is ready now with a result finished before the cancel reached
+  // it (a send done inline at its submission, a receive that took data):
+  // that result must reach JavaScript, so it is not reported as cancelled. One still without a CQE was cancelled before it
+  // did anything (or, in an io-wq worker, may yet win the race). One that
+  // failed did nothing, and may be reported cancelled.
+  if (s->outstanding == 1 && op->kind != OpKind::kWaitHandle && cancel_backlog_.empty()) {
+    ring_.Enter(true);
+    int32_t res = 0;
+    if (ring_.PeekCqe(UserData(op, kFirst), &res) && res >= 0) return kHasOutcome;
   }
   return 0;
 }

@@ -196,6 +196,18 @@ int Ring::Wait(int timeout_ms) {
   return r < 0 ? -errno : 0;
 }
 
+bool Ring::PeekCqe(uint64_t user_data, int32_t* res) const {
+  unsigned tail = __atomic_load_n(cq_tail_, __ATOMIC_ACQUIRE);
+  for (unsigned head = *cq_head_; head != tail; ++head) {
+    const io_uring_cqe& cqe = cqes_[head & cq_mask_];
+    if (cqe.user_data == user_data) {
+      *res = cqe.res;
+      return true;
+    }
+  }
+  return false;
+}
+
 unsigned Ring::Reap(io_uring_cqe* out, unsigned max) {
   unsigned head = *cq_head_;
   unsigned tail = __atomic_load_n(cq_tail_, __ATOMIC_ACQUIRE);

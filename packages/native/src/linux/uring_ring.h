@@ -43,6 +43,9 @@ class Ring {
   int Wait(int timeout_ms);
   unsigned queued() const { return sq_tail_local_ - sq_submitted_; }
 
+  // Whether a CQE with this user_data is ready (posted, not reaped yet);
+  // fills *res with its result. Consumes nothing.
+  bool PeekCqe(uint64_t user_data, int32_t* res) const;
   // Copies up to max ready CQEs into out and consumes them; returns the count.
   unsigned Reap(io_uring_cqe* out, unsigned max);
   // Registers an eventfd that the kernel signals when CQEs are posted.

@@ -200,12 +200,18 @@ int IocpBackend::Cancel(Op* op) {
       CancelWait(op);
       return 0;
     default:
+      // An I/O the kernel already completed with success (its status is no
+      // longer STATUS_PENDING, as CPython's Overlapped.cancel checks, and
+      // is an NT success code) keeps its result: bytes moved, a socket
+      // accepted. Its packet is on the way. One that failed did nothing.
+      if (Succeeded(OverlappedOf(op))) return kHasOutcome;
       // CancelIoEx finds the request by handle and OVERLAPPED; an op whose
       // packet the backend posted itself has no request and is not found.
       if (!CancelIoEx(HandleOf(op), OverlappedOf(op))) {
         DWORD error = GetLastError();
         // ERROR_NOT_FOUND: it already completed; its packet is on the way.
         if (error != ERROR_NOT_FOUND) return -static_cast<int>(error);
+        if (Succeeded(OverlappedOf(op))) return kHasOutcome;
       }
       return 0;
   }

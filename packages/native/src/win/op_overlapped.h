@@ -41,6 +41,15 @@ inline HANDLE HandleOf(const Op* op) {
   return reinterpret_cast<HANDLE>(static_cast<intptr_t>(op->handle));
 }
 
+// Whether the I/O of ov has completed with an NT success status (the kernel
+// wrote its final status into Internal; STATUS_PENDING is a success code
+// too, so it is excluded). Any thread may call this; the value may change
+// under a caller while the I/O is in flight.
+inline bool Succeeded(const OVERLAPPED* ov) {
+  auto status = static_cast<LONG>(ov->Internal);
+  return status != static_cast<LONG>(STATUS_PENDING) && status >= 0;
+}
+
 // Queues op's completion on port as if the kernel had finished it with
 // status and bytes; returns false (GetLastError() says why) when the port
 // refused the packet. Any thread may call this, once per op, and must not

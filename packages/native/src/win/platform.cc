@@ -32,7 +32,7 @@ std::string SystemErrorMessage(int code) {
   return message;
 }
 
-bool SelectDefaultBackend(BackendKind* kind, std::string* error) {
+bool SelectDefaultBackend(BackendKind* kind, std::string* error, std::string* /*fallback*/) {
   // Winsock must be initialised before any socket call; WSAStartup counts
   // references, so once per environment is right.
   WSADATA wsa;
