@@ -138,7 +138,7 @@ describe('streams in plain async code (the shared loop)', () => {
     const second = duplexLoop;
     await sharedLoopIdle();
     expect(second).not.toBe(loop);
-    expect(second.isClosed()).toBe(true);
+    expect(second?.isClosed()).toBe(true);
     expect(openFds()).toBe(fdsBefore);
   });
 });
