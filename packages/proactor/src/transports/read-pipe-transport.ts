@@ -84,8 +84,12 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
     resumeReading(): void {
       if (this._closing || !this._paused) return;
       this._paused = false;
-      if (this._readFut === null) this._loop.callSoon(this._onReadDone as (fut: Future<number> | null) => void, null);
       const length = this._pendingDataLength;
+      // After an end of file no read is started again (CPython would post
+      // one, which can only bring the end of file a second time).
+      if (this._readFut === null && length !== 0) {
+        this._loop.callSoon(this._onReadDone as (fut: Future<number> | null) => void, null);
+      }
       const data = this._pendingData;
       this._pendingDataLength = -1;
       this._pendingData = null;
@@ -146,6 +150,9 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
         if (fut !== null) {
           this._readFut = null;
           if (fut.done()) {
+            // Once close() was called, what a read brings is ignored (its
+            // cancel may have come too late to stop it: the OS finished it).
+            if (this._closing && !fut.cancelled()) return;
             length = fut.result();
             // End of file: no new read.
             if (length === 0) return;
