@@ -129,3 +129,18 @@ export const DUPLEX_PEERS = [
   iocpLayer('io_uring', 'duplex'),
   iocpLayer('epoll', 'duplex'),
 ];
+
+/** @iocp pipes on one backend: startServingPipe with a Protocol echo (peers/iocp-pipe-echo.mjs). */
+const iocpPipe = (backend) => {
+  const script = path.join(PEERS_DIR, 'iocp-pipe-echo.mjs');
+  return {
+    id: `iocp-pipe-${backend === 'io_uring' ? 'uring' : backend}`,
+    label: `@iocp/pipes (${backend}) Protocol`,
+    kind: 'iocp',
+    check: () => checkPeer([script, '--check'], { env: { IOCP_BACKEND: backend } }),
+    command: () => [process.execPath, [script], { IOCP_BACKEND: backend }],
+  };
+};
+
+/** The pipe echo's peers (a Unix socket path on Linux): the C ceilings, Node net on the same path, @iocp/pipes. */
+export const PIPE_PEERS = [C_EPOLL, C_URING, NODE_NET, iocpPipe('io_uring'), iocpPipe('epoll')];
