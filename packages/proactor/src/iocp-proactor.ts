@@ -19,6 +19,14 @@ import { Socket } from './socket';
 import type { SocketOwner } from './socket';
 import { operationError } from './operation-error';
 import { reportFutureError } from './report';
+import {
+  checkBytes,
+  checkBytesList,
+  checkConnection,
+  checkCount,
+  checkFlags,
+  checkSize,
+} from './proactor-args';
 import { systemError } from './system-error';
 
 /** Anything with a native handle: a Socket, or a PipeHandle from @iocp/pipes. */
@@ -30,68 +38,6 @@ const ERROR_BROKEN_PIPE = 109;
 const EPIPE = 32;
 /** The native id's slot bits (src/common/op.h OpTable::kSlotBits). */
 const SLOT_MASK = (1 << 22) - 1;
-
-function checkConnection(conn: unknown, name = 'conn'): Connection {
-  if (
-    conn === null ||
-    typeof conn !== 'object' ||
-    typeof (conn as Connection).fileno !== 'function'
-  ) {
-    throw new TypeError(`${name} must be a Socket or a PipeHandle`);
-  }
-  return conn as Connection;
-}
-
-/**
- * A view of a detached ArrayBuffer (transferred by postMessage or
- * structuredClone) has no bytes: refused, as the native core does, rather
- * than read as end of file. Only an empty view can be one; Node 20 has no
- * `ArrayBuffer.prototype.detached`, but slice() throws on a detached buffer.
- */
-function isDetached(buf: Uint8Array): boolean {
-  if (buf.byteLength !== 0) return false;
-  try {
-    buf.buffer.slice(0, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
-function checkBytes(buf: unknown, name = 'buf'): Uint8Array {
-  if (!(buf instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
-  if (isDetached(buf)) throw new TypeError(`${name} must not be a view of a detached ArrayBuffer`);
-  return buf;
-}
-
-function checkBytesList(list: readonly unknown[]): void {
-  for (let i = 0; i < list.length; i++) checkBytes(list[i], `buf[${i}]`);
-}
-
-function checkCount(n: unknown, name: string): number {
-  if (typeof n !== 'number') throw new TypeError(`${name} must be a number`);
-  if (!Number.isInteger(n) || n < 0)
-    throw new RangeError(`${name} must be a non-negative integer, got ${n}`);
-  return n;
-}
-
-/** One operation moves at most this many bytes (the native core's limit: a DWORD on Windows, 32 bits on io_uring). */
-const MAX_TRANSFER = 0x7fffffff;
-
-/** A receive size: a count of at most MAX_TRANSFER bytes. */
-function checkSize(n: unknown, name: string): number {
-  checkCount(n, name);
-  if ((n as number) > MAX_TRANSFER)
-    throw new RangeError(`${name} must be at most ${MAX_TRANSFER}, got ${n as number}`);
-  return n as number;
-}
-
-function checkFlags(flags: unknown): number {
-  if (typeof flags !== 'number') throw new TypeError('flags must be a number');
-  if (!Number.isInteger(flags) || flags < 0)
-    throw new RangeError(`flags must be a non-negative integer, got ${flags}`);
-  return flags;
-}
 
 // The finishers: module functions (no closure per operation) that turn a
 // successful result into the future's value.
