@@ -3,24 +3,36 @@
 // factories are here; the connection and server helpers of base_events.py
 // (createConnection, createServer, createDatagramEndpoint, sockSendfile,
 // Server) live in ./loop/, one concept a file.
-//
-// SKELETON (session contract): method names and signatures are fixed;
-// bodies marked TODO(transports) or TODO(loop) are being filled in.
-import { BaseEventLoop } from '@iocp/futures';
+import { BaseEventLoop, RuntimeError } from '@iocp/futures';
 import type { Future } from '@iocp/futures';
+
+import { AcceptLoop } from './accept-loop';
+import { SendAll } from './sock-sendall';
+import { ProactorDatagramTransport } from './transports/datagram-transport';
+import { ProactorDuplexPipeTransport } from './transports/duplex-pipe-transport';
+import { ProactorReadPipeTransport } from './transports/read-write-transport';
+import { ProactorSocketTransport } from './transports/socket-transport';
+import { ProactorWritePipeTransport } from './transports/write-pipe-transport';
 
 import type { SockAddr } from './address';
 import { IocpProactor } from './iocp-proactor';
 import type { Connection } from './iocp-proactor';
 import type { BaseProtocol, ProtocolFactory } from './protocols';
 import type { Socket } from './socket';
-import type { BaseTransport, DatagramTransport, Transport } from './transports/types';
+import type { BaseTransport, DatagramTransport, ReadTransport, Transport, WriteTransport } from './transports/types';
 import type { Server } from './loop/server';
 import type {
   CreateConnectionOptions,
   CreateDatagramEndpointOptions,
   CreateServerOptions,
+  SockSendfileOptions,
 } from './loop/options';
+import { connectAcceptedSocket as connectAcceptedSocketImpl, createConnection as createConnectionImpl } from './loop/create-connection';
+import { createServer as createServerImpl } from './loop/create-server';
+import { createDatagramEndpoint as createDatagramEndpointImpl } from './loop/datagram-endpoint';
+import { getaddrinfo } from './loop/resolve-address';
+import type { AddrInfo, GetaddrinfoOptions } from './loop/resolve-address';
+import { sockSendfile as sockSendfileImpl } from './loop/sock-sendfile';
 
 /** What a server offers the transports it accepted (asyncio's Server._attach/_detach). */
 export interface TransportServer {
@@ -28,14 +40,12 @@ export interface TransportServer {
   _detach(transport: BaseTransport): void;
 }
 
-/** Skeleton placeholder: throws until the part is filled in. */
-function todo(part: string, ...args: unknown[]): never {
-  throw new Error(`TODO(${part}): not implemented (${args.length} arguments)`);
-}
-
 export class BaseProactorEventLoop extends BaseEventLoop {
   /** @internal The proactor all I/O of this loop goes through. */
   readonly _proactor: IocpProactor;
+  /** @internal The accept loop of each listening socket being served (CPython's _accept_futures). */
+  private readonly _acceptLoops = new Map<Socket, AcceptLoop>();
+  private _closingPromise: Promise<void> | null = null;
 
   // Port of BaseProactorEventLoop.__init__.
   constructor(proactor?: IocpProactor) {
@@ -68,7 +78,7 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     extra?: Record<string, unknown>,
     server?: TransportServer | null,
   ): Transport {
-    return todo('transports', sock, protocol, waiter, extra, server);
+    return new ProactorSocketTransport(this, sock, protocol, waiter, extra, server);
   }
 
   /** @internal Port of _make_duplex_pipe_transport (a PipeHandle or a stream Socket). */
@@ -78,17 +88,18 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     waiter?: Future<void> | null,
     extra?: Record<string, unknown>,
   ): Transport {
-    return todo('transports', pipe, protocol, waiter, extra);
+    return new ProactorDuplexPipeTransport(this, pipe, protocol, waiter, extra);
   }
 
   /** @internal Port of _make_read_pipe_transport. */
-  _makeReadPipeTransport(pipe: Connection, protocol: BaseProtocol, waiter?: Future<void> | null, extra?: Record<string, unknown>): Transport {
-    return todo('transports', pipe, protocol, waiter, extra);
+  _makeReadPipeTransport(pipe: Connection, protocol: BaseProtocol, waiter?: Future<void> | null, extra?: Record<string, unknown>): ReadTransport {
+    return new ProactorReadPipeTransport(this, pipe, protocol, waiter, extra);
   }
 
   /** @internal Port of _make_write_pipe_transport. */
-  _makeWritePipeTransport(pipe: Connection, protocol: BaseProtocol, waiter?: Future<void> | null, extra?: Record<string, unknown>): Transport {
-    return todo('transports', pipe, protocol, waiter, extra);
+  _makeWritePipeTransport(pipe: Connection, protocol: BaseProtocol, waiter?: Future<void> | null, extra?: Record<string, unknown>): WriteTransport {
+    // connectionLost follows when the other end closes.
+    return new ProactorWritePipeTransport(this, pipe, protocol, waiter, extra);
   }
 
   /** @internal Port of _make_datagram_transport. */
@@ -99,33 +110,43 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     waiter?: Future<void> | null,
     extra?: Record<string, unknown>,
   ): DatagramTransport {
-    return todo('transports', sock, protocol, address, waiter, extra);
+    return new ProactorDatagramTransport(this, sock, protocol, address, waiter, extra);
   }
 
-  // ---- sock* methods (TODO(transports)) ----
+  // ---- sock* methods (ports of BaseProactorEventLoop.sock_*) ----
+  // Bad arguments throw at once (the proactor's checks), as API.md asks.
   sockRecv(sock: Socket, n: number): Future<Buffer> {
-    return todo('transports', sock, n);
+    return this._proactor.recv(sock, n);
   }
   sockRecvInto(sock: Socket, buf: Uint8Array): Future<number> {
-    return todo('transports', sock, buf);
+    return this._proactor.recvInto(sock, buf);
   }
   sockRecvfrom(sock: Socket, n: number): Future<[Buffer, SockAddr | null]> {
-    return todo('transports', sock, n);
+    return this._proactor.recvfrom(sock, n);
   }
+  // nbytes 0 or absent: the whole buffer.
   sockRecvfromInto(sock: Socket, buf: Uint8Array, nbytes?: number): Future<[number, SockAddr | null]> {
-    return todo('transports', sock, buf, nbytes);
+    return this._proactor.recvfromInto(sock, buf, nbytes || undefined);
   }
+  /** Sends every byte of `data` (a send of the rest follows a short one). */
   sockSendall(sock: Socket, data: Uint8Array): Future<void> {
-    return todo('transports', sock, data);
+    if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array');
+    return new SendAll(this, sock, data).result;
   }
   sockSendto(sock: Socket, data: Uint8Array, addr: SockAddr): Future<number> {
-    return todo('transports', sock, data, addr);
+    return this._proactor.sendto(sock, data, 0, addr);
   }
   sockConnect(sock: Socket, addr: SockAddr): Future<void> {
-    return todo('transports', sock, addr);
+    const connecting = this._proactor.connect(sock, addr);
+    const fut = this.createFuture<void>();
+    connecting.addDoneCallback(copyConnectOutcome.bind(null, fut));
+    fut.addDoneCallback((f) => {
+      if (f.cancelled()) connecting.cancel();
+    });
+    return fut;
   }
   sockAccept(sock: Socket): Future<[Socket, SockAddr]> {
-    return todo('transports', sock);
+    return this._proactor.accept(sock);
   }
 
   /**
@@ -138,17 +159,39 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     server: (TransportServer & { _stopServing?(sock: Socket): void }) | null,
     backlog: number,
   ): void {
-    return todo('transports', protocolFactory, sock, server, backlog);
+    void backlog; // The listener is already listening (CPython takes it too, unused here).
+    if (this._acceptLoops.has(sock)) throw new RuntimeError(`${sock.toString()} is already being served`);
+    const accept = new AcceptLoop(this, protocolFactory, sock, server);
+    this._acceptLoops.set(sock, accept);
+    this._resourceOpened();
+    this.callSoon(accept.step, null);
   }
 
   /** @internal Port of _stop_serving: cancels the accept of a listening socket and closes it. */
   _stopServing(sock: Socket): void {
-    return todo('transports', sock);
+    const accept = this._acceptLoops.get(sock);
+    if (accept !== undefined) accept.end();
+    else sock.close();
   }
 
-  // ---- base_events.py helpers (TODO(loop)) ----
-  sockSendfile(sock: Socket, fd: number, offset?: number, count?: number | null): Promise<number> {
-    return todo('loop', sock, fd, offset, count);
+  /** @internal An accept loop ended (stopped, failed or cancelled): counted once. */
+  _acceptLoopEnded(accept: AcceptLoop): void {
+    if (this._acceptLoops.get(accept.sock) !== accept) return;
+    this._acceptLoops.delete(accept.sock);
+    this._resourceClosed();
+  }
+
+  // ---- base_events.py helpers (./loop/) ----
+  /**
+   * Port of base_events.py BaseEventLoop.getaddrinfo, through Node's
+   * dns.lookup: the addresses createConnection, createServer and
+   * createDatagramEndpoint try, in order. A subclass may resolve otherwise.
+   */
+  getaddrinfo(host: string | null, port: number, opts?: GetaddrinfoOptions): Promise<AddrInfo[]> {
+    return getaddrinfo(host, port, opts);
+  }
+  sockSendfile(sock: Socket, fd: number, offset?: number, count?: number | null, opts?: SockSendfileOptions): Promise<number> {
+    return sockSendfileImpl(this, sock, fd, offset, count, opts);
   }
   createConnection<P extends BaseProtocol>(
     protocolFactory: ProtocolFactory<P>,
@@ -156,7 +199,7 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     port?: number | null,
     opts?: CreateConnectionOptions,
   ): Promise<[Transport, P]> {
-    return todo('loop', protocolFactory, host, port, opts);
+    return createConnectionImpl(this, protocolFactory, host, port, opts);
   }
   createServer(
     protocolFactory: ProtocolFactory,
@@ -164,23 +207,36 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     port?: number | null,
     opts?: CreateServerOptions,
   ): Promise<Server> {
-    return todo('loop', protocolFactory, host, port, opts);
+    return createServerImpl(this, protocolFactory, host, port, opts);
   }
   createDatagramEndpoint<P extends BaseProtocol>(
     protocolFactory: ProtocolFactory<P>,
     opts?: CreateDatagramEndpointOptions,
   ): Promise<[DatagramTransport, P]> {
-    return todo('loop', protocolFactory, opts);
+    return createDatagramEndpointImpl(this, protocolFactory, opts);
   }
   connectAcceptedSocket<P extends BaseProtocol>(protocolFactory: ProtocolFactory<P>, sock: Socket): Promise<[Transport, P]> {
-    return todo('loop', protocolFactory, sock);
+    return connectAcceptedSocketImpl(this, protocolFactory, sock);
   }
 
-  // Port of BaseProactorEventLoop.close: the proactor is closed with the
-  // loop (TODO(transports): stop serving every listening socket first).
-  override async close(): Promise<void> {
-    if (this.isClosed()) return;
-    await super.close();
-    await this._proactor.close();
+  // Port of BaseProactorEventLoop.close: serving stops on every listening
+  // socket, then the proactor closes (its pending operations cancelled and
+  // drained), then the loop itself. As in CPython, the first two come
+  // before BaseEventLoop.close, since they may schedule callbacks.
+  override close(): Promise<void> {
+    if (this.isRunning()) throw new RuntimeError('Cannot close a running event loop');
+    if (this._closingPromise !== null) return this._closingPromise;
+    if (this.isClosed()) return Promise.resolve();
+    for (const accept of [...this._acceptLoops.values()]) accept.end();
+    this._closingPromise = this._proactor.close().then(() => super.close());
+    return this._closingPromise;
   }
+}
+
+/** sockConnect's outcome: the connect's, with no value. */
+function copyConnectOutcome(fut: Future<void>, connecting: Future<Socket>): void {
+  if (fut.done()) return;
+  if (connecting.cancelled()) fut.cancel();
+  else if (connecting.exception() !== null) fut.setException(connecting.exception() as Error);
+  else fut.setResult(undefined);
 }

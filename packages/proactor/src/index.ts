@@ -14,3 +14,65 @@ export type { PipeOptions } from './pipe-handle';
 export { createPipeInstance } from './pipe-instance';
 export type { PipeInstanceOptions } from './pipe-instance';
 export { PIPE_PREFIX, pipeFolder, pipePath } from './pipe-address';
+export { BaseProactorEventLoop } from './base-proactor-event-loop';
+export type { TransportServer } from './base-proactor-event-loop';
+export { Server } from './loop/server';
+export type {
+  CreateConnectionOptions,
+  CreateDatagramEndpointOptions,
+  CreateServerOptions,
+  FamilyOption,
+  SockSendfileOptions,
+} from './loop/options';
+export type { AddrInfo, GetaddrinfoOptions } from './loop/resolve-address';
+export { createConnection, createDatagramEndpoint, createServer } from './loop/plain-calls';
+export { SharedProactorEventLoop, holdWhile, loopForCall, sharedLoop, sharedLoopIdle } from './loop/shared-loop';
+export { SENDFILE_FALLBACK_READBUFFER_SIZE } from './loop/sock-sendfile';
+export { isBufferedProtocol } from './protocols';
+export type {
+  BaseProtocol,
+  BufferedProtocol,
+  DatagramProtocol,
+  Protocol,
+  ProtocolFactory,
+  SubprocessProtocol,
+} from './protocols';
+export {
+  FlowControlTransport,
+  ProactorBasePipeTransport,
+  ProactorBaseWritePipeTransport,
+  ProactorDatagramTransport,
+  ProactorDuplexPipeTransport,
+  ProactorReadPipeTransport,
+  ProactorReadWriteTransport,
+  ProactorSocketTransport,
+  ProactorWritePipeTransport,
+} from './transports/index';
+export type {
+  BaseTransport,
+  DatagramTransport,
+  ReadTransport,
+  Transport,
+  WriteBufferLimits,
+  WriteTransport,
+} from './transports/index';
+export {
+  DEFAULT_LIMIT,
+  FlowControlMixin,
+  StreamReader,
+  StreamReaderProtocol,
+  StreamWriter,
+  openConnection,
+  startServer,
+} from './streams';
+export type {
+  ClientConnectedCallback,
+  OpenConnectionOptions,
+  Separator,
+  StartServerOptions,
+  StreamOptions,
+  StreamReaderOptions,
+  StreamsLoop,
+} from './streams';
+export { StreamPairDuplex, TransportDuplex, asDuplex } from './duplex';
+export type { AsDuplexOptions, TakeOverState } from './duplex';

@@ -1,0 +1,121 @@
+// Port of asyncio/streams.py StreamWriter: a transport's write side, with
+// drain() for flow control and waitClosed().
+//
+// Differences from asyncio: startTls() is out of scope (there is no TLS
+// layer in @iocp): it throws. No ResourceWarning on an unclosed writer
+// (there is no finalizer to hook); close your writers.
+import { Future } from '@iocp/futures';
+import type { BaseEventLoop } from '@iocp/futures';
+
+import type { Transport } from '../transports/types';
+import type { FlowControlMixin } from './stream-reader-protocol';
+import { describe } from './stream-reader';
+import type { StreamReader } from './stream-reader';
+
+export class StreamWriter {
+  /** @internal */ readonly _transport: Transport;
+  /** @internal */ readonly _protocol: FlowControlMixin;
+  /** @internal */ readonly _reader: StreamReader | null;
+  /** @internal */ readonly _loop: BaseEventLoop | null;
+
+  // Port of StreamWriter.__init__.
+  constructor(transport: Transport, protocol: FlowControlMixin, reader: StreamReader | null, loop: BaseEventLoop | null) {
+    this._transport = transport;
+    this._protocol = protocol;
+    this._reader = reader;
+    this._loop = loop;
+  }
+
+  // Port of StreamWriter.__repr__.
+  toString(): string {
+    const info = ['StreamWriter', `transport=${describe(this._transport)}`];
+    if (this._reader !== null) info.push(`reader=${String(this._reader)}`);
+    return `<${info.join(' ')}>`;
+  }
+
+  /** The transport written to. */
+  get transport(): Transport {
+    return this._transport;
+  }
+
+  /** Queues `data` on the transport (see drain()). */
+  write(data: Uint8Array): void {
+    this._transport.write(data);
+  }
+
+  writelines(data: Iterable<Uint8Array>): void {
+    this._transport.writelines(data);
+  }
+
+  /** Shuts down the write side once the buffered data is sent. */
+  writeEof(): void {
+    this._transport.writeEof();
+  }
+
+  canWriteEof(): boolean {
+    return this._transport.canWriteEof();
+  }
+
+  /** Closes the transport once its buffered data is sent; see waitClosed(). */
+  close(): void {
+    this._transport.close();
+  }
+
+  isClosing(): boolean {
+    return this._transport.isClosing();
+  }
+
+  /** Resolves once the connection is lost (rejects with its error, if any). */
+  async waitClosed(): Promise<void> {
+    await this._protocol._getCloseWaiter(this);
+  }
+
+  getExtraInfo<T = unknown>(name: string, defaultValue?: T): T | undefined {
+    return this._transport.getExtraInfo<T>(name, defaultValue);
+  }
+
+  // Port of StreamWriter.drain.
+  /**
+   * Waits while the transport's write buffer is over its high-water mark.
+   * Throws the reader's error, the connection's error, or
+   * ConnectionResetError('Connection lost') once the connection is gone.
+   */
+  async drain(): Promise<void> {
+    if (this._reader !== null) {
+      const exc = this._reader.exception();
+      if (exc !== null) throw exc;
+    }
+    if (this._transport.isClosing()) {
+      // Yield to the loop so connectionLost() may run: without this, code
+      // doing write(); await drain() in a loop would never see the
+      // connection's end and never stop.
+      await this._yield();
+    }
+    await this._protocol._drainHelper();
+  }
+
+  /** asyncio's sleep(0) on this writer's loop: one iteration. */
+  private _yield(): Future<void> {
+    const future = new Future<void>({ loop: this._loop });
+    const wake = (): void => {
+      if (!future.done()) future.setResult(undefined);
+    };
+    if (this._loop !== null) this._loop.callSoon(wake);
+    else setImmediate(wake);
+    return future;
+  }
+
+  /** Out of scope: @iocp has no TLS layer, so this always throws. */
+  startTls(..._args: unknown[]): never {
+    throw new Error('StreamWriter.startTls() is not supported: @iocp has no TLS layer');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    try {
+      await this.waitClosed();
+    } catch {
+      // The connection's error was for the code using it; closing is done.
+    }
+  }
+}

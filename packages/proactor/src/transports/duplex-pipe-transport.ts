@@ -1,0 +1,17 @@
+// Port of asyncio/proactor_events.py _ProactorDuplexPipeTransport: a pipe
+// read and written both ways; it cannot half-close.
+import { RuntimeError } from '@iocp/futures';
+
+import type { Transport } from './types';
+import { ProactorReadWriteTransport } from './read-write-transport';
+
+export class ProactorDuplexPipeTransport extends ProactorReadWriteTransport implements Transport {
+  override canWriteEof(): boolean {
+    return false;
+  }
+
+  // CPython raises NotImplementedError (a RuntimeError).
+  override writeEof(): void {
+    throw new RuntimeError('writeEof() is not supported by a duplex pipe transport');
+  }
+}

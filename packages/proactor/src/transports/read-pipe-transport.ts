@@ -1,0 +1,188 @@
+// Port of asyncio/proactor_events.py _ProactorReadPipeTransport: the read
+// loop. One 64 KiB read at a time goes into a buffer the transport owns and
+// reuses (proactor.recvInto); the protocol gets a copy of the filled bytes
+// (a BufferedProtocol gets them in its own buffers, getBuffer/bufferUpdated).
+// pauseReading() never cancels the read in flight (bpo-33694): what it
+// brings while reading is paused is kept and delivered on resumeReading().
+//
+// CPython builds the socket and duplex transports by multiple inheritance
+// (read + write); here the read side is a mixin, readable(Base).
+import { ConnectionAbortedError, ConnectionResetError, OSError, RuntimeError, logger } from '@iocp/futures';
+import type { Future } from '@iocp/futures';
+
+import type { BufferedProtocol, Protocol } from '../protocols';
+import { ProactorBasePipeTransport } from './base-pipe-transport';
+
+/** CPython's buffer_size default: one read is at most 64 KiB. */
+export const READ_BUFFER_SIZE = 64 * 1024;
+
+// Port of protocols._feed_data_to_buffered_proto.
+export function feedDataToBufferedProto(proto: BufferedProtocol, data: Uint8Array): void {
+  let offset = 0;
+  let left = data.length;
+  while (left > 0) {
+    const buf = proto.getBuffer(left);
+    const bufLen = buf.length;
+    if (!bufLen) throw new RuntimeError('get_buffer() returned an empty buffer');
+    if (bufLen >= left) {
+      buf.set(offset === 0 && left === data.length ? data : data.subarray(offset, offset + left));
+      proto.bufferUpdated(left);
+      return;
+    }
+    buf.set(data.subarray(offset, offset + bufLen));
+    proto.bufferUpdated(bufLen);
+    offset += bufLen;
+    left -= bufLen;
+  }
+}
+
+type AbstractCtor<T> = abstract new (...args: any[]) => T;
+
+/** The read side of a transport, over any ProactorBasePipeTransport class. */
+export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(Base: TBase) {
+  abstract class ReadableTransport extends Base {
+    /** @internal The bytes of a read that completed while paused (-1: none; 0: EOF). */
+    _pendingDataLength = -1;
+    /** @internal The copy of those bytes. */
+    _pendingData: Buffer | null = null;
+    /** @internal */ _paused = true;
+    /** @internal The buffer every read goes into. */
+    readonly _data: Buffer = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
+
+    /** @internal The read future's done callback (bound once). */
+    readonly _onReadDone = (fut: Future<number>): void => {
+      this._loopReading(fut);
+    };
+
+    /** @internal Delivers data that waited for resumeReading(). */
+    readonly _deliverPending = (data: Buffer | null, length: number): void => {
+      this._dataReceived(data, length);
+    };
+
+    // Port of _ProactorReadPipeTransport.__init__.
+    constructor(...args: any[]) {
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- a mixin's constructor forwards its arguments
+      super(...args);
+      this._loop.callSoon(this._onReadDone as (fut: Future<number> | null) => void, null);
+      this._paused = false;
+    }
+
+    isReading(): boolean {
+      return !this._paused && !this._closing;
+    }
+
+    // Port of _ProactorReadPipeTransport.pause_reading. bpo-33694: the read
+    // in flight is not cancelled (cancelling an overlapped read can lose the
+    // data it already took); its data waits for resumeReading().
+    pauseReading(): void {
+      if (this._closing || this._paused) return;
+      this._paused = true;
+      if (this._loop.getDebug()) logger.debug(`${this.toString()} pauses reading`);
+    }
+
+    // Port of _ProactorReadPipeTransport.resume_reading.
+    resumeReading(): void {
+      if (this._closing || !this._paused) return;
+      this._paused = false;
+      if (this._readFut === null) this._loop.callSoon(this._onReadDone as (fut: Future<number> | null) => void, null);
+      const length = this._pendingDataLength;
+      const data = this._pendingData;
+      this._pendingDataLength = -1;
+      this._pendingData = null;
+      // Called after _loopReading() was scheduled, since the protocol can
+      // decide to pause reading again.
+      if (length > -1) this._loop.callSoon(this._deliverPending, data, length);
+      if (this._loop.getDebug()) logger.debug(`${this.toString()} resumes reading`);
+    }
+
+    // Port of _ProactorReadPipeTransport._eof_received.
+    /** @internal */
+    _eofReceived(): void {
+      if (this._loop.getDebug()) logger.debug(`${this.toString()} received EOF`);
+      let keepOpen: boolean | void;
+      try {
+        keepOpen = (this._protocol as Protocol).eofReceived?.();
+      } catch (exc) {
+        this._fatalError(exc, 'Fatal error: protocol.eof_received() call failed.');
+        return;
+      }
+      if (!keepOpen) this.close();
+    }
+
+    // Port of _ProactorReadPipeTransport._data_received.
+    /** @internal */
+    _dataReceived(data: Buffer | null, length: number): void {
+      if (this._paused) {
+        // No protocol method runs while reading is paused; resumeReading()
+        // delivers this.
+        this._pendingDataLength = length;
+        this._pendingData = data;
+        return;
+      }
+      if (length === 0) {
+        this._eofReceived();
+        return;
+      }
+      if (this._buffered) {
+        try {
+          feedDataToBufferedProto(this._protocol as BufferedProtocol, data as Buffer);
+        } catch (exc) {
+          this._fatalError(exc, 'Fatal error: protocol.buffer_updated() call failed.');
+        }
+        return;
+      }
+      (this._protocol as Protocol).dataReceived?.(data as Buffer);
+    }
+
+    // Port of _ProactorReadPipeTransport._loop_reading: takes the result of
+    // the read that finished, starts the next one unless paused or closing,
+    // then hands the data to the protocol.
+    /** @internal */
+    _loopReading(fut: Future<number> | null): void {
+      let length = -1;
+      let data: Buffer | null = null;
+      let failed = true;
+      try {
+        if (fut !== null) {
+          this._readFut = null;
+          if (fut.done()) {
+            length = fut.result();
+            // End of file: no new read.
+            if (length === 0) return;
+            // A copy: the buffer is read into again.
+            data = Buffer.allocUnsafe(length);
+            this._data.copy(data, 0, 0, length);
+          } else {
+            fut.cancel();
+          }
+        }
+        // Once close() was called, read data is ignored.
+        if (this._closing) {
+          length = -1;
+          return;
+        }
+        if (!this._paused) {
+          const sock = this._sock;
+          if (sock === null) return;
+          this._readFut = this._loop._proactor.recvInto(sock, this._data);
+        }
+        failed = false;
+      } catch (exc) {
+        if (exc instanceof ConnectionAbortedError) {
+          if (!this._closing) this._fatalError(exc, 'Fatal read error on pipe transport');
+          else if (this._loop.getDebug()) logger.debug(`Read error on pipe transport while closing: ${String(exc)}`);
+        } else if (exc instanceof ConnectionResetError) {
+          this._forceClose(exc);
+        } else if (exc instanceof OSError) {
+          this._fatalError(exc, 'Fatal read error on pipe transport');
+        } else if (!this._isQuietCancel(exc)) {
+          throw exc;
+        }
+      } finally {
+        if (!failed && this._readFut !== null) this._readFut.addDoneCallback(this._onReadDone);
+        if (length > -1) this._dataReceived(data, length);
+      }
+    }
+  }
+  return ReadableTransport;
+}

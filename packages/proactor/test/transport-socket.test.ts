@@ -1,0 +1,414 @@
+// Ports of test_proactor_events.py ProactorSocketTransportTests (the read
+// side, closing, EOF and extra info) as behaviour tests on real sockets:
+// the transport runs on one end of a connected pair, the test drives the
+// other end through the same loop.
+import { ConnectionResetError, OSError } from '@iocp/futures';
+import type { Future } from '@iocp/futures';
+import { ProactorSocketTransport, Socket } from '@iocp/proactor';
+import type { BufferedProtocol, Protocol, Transport } from '@iocp/proactor';
+
+import { CountingLoop, RecordingProtocol, iterations, pattern, readAll, tcpPair, until, withLogger } from './transport-helpers';
+
+describe('ProactorSocketTransport: reading, closing, EOF', () => {
+  let loop: CountingLoop;
+  const sockets: Socket[] = [];
+
+  beforeEach(() => {
+    loop = new CountingLoop();
+  });
+
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.close();
+    await loop.close();
+  });
+
+  function pair(): [Socket, Socket] {
+    const [a, b] = Socket.pair();
+    sockets.push(a, b);
+    return [a, b];
+  }
+
+  async function tcp(): Promise<[Socket, Socket]> {
+    const [a, b] = await tcpPair(loop);
+    sockets.push(a, b);
+    return [a, b];
+  }
+
+  /** A transport on a fresh pair: [transport, protocol, peer]. */
+  async function open(protocol?: RecordingProtocol): Promise<[Transport, RecordingProtocol, Socket]> {
+    const [a, b] = pair();
+    const proto = protocol ?? new RecordingProtocol(loop);
+    const tr = loop._makeSocketTransport(a, proto);
+    await proto.made;
+    return [tr, proto, b];
+  }
+
+  test('connectionMade runs on a later iteration, then the waiter resolves', async () => {
+    await loop.runUntilComplete(async () => {
+      const [a] = pair();
+      const proto = new RecordingProtocol(loop);
+      const waiter = loop.createFuture<void>();
+      const tr = loop._makeSocketTransport(a, proto, waiter);
+      expect(tr).toBeInstanceOf(ProactorSocketTransport);
+      expect(proto.events).toEqual([]);
+      await waiter;
+      expect(proto.events).toEqual(['made']);
+      expect(proto.transport).toBe(tr);
+      tr.close();
+      await proto.lost;
+    });
+    expect([loop.opened, loop.closed]).toEqual([1, 1]);
+  });
+
+  test('getExtraInfo: socket, sockname, peername, and the extra the loop passes', async () => {
+    await loop.runUntilComplete(async () => {
+      const [a, b] = await tcp();
+      const proto = new RecordingProtocol(loop);
+      const tr = loop._makeSocketTransport(a, proto, null, { addr: 'x' });
+      expect(tr.getExtraInfo('socket')).toBe(a);
+      expect(tr.getExtraInfo('sockname')).toEqual(a.getsockname());
+      expect(tr.getExtraInfo('peername')).toEqual(b.getsockname());
+      expect(tr.getExtraInfo('addr')).toBe('x');
+      expect(tr.getExtraInfo('pipe')).toBeUndefined();
+      expect(tr.getExtraInfo('nothing', 42)).toBe(42);
+      // A peername passed in is kept.
+      const [c] = pair();
+      const tr2 = loop._makeSocketTransport(c, new RecordingProtocol(loop), null, { peername: ['1.2.3.4', 5] });
+      expect(tr2.getExtraInfo('peername')).toEqual(['1.2.3.4', 5]);
+      tr.close();
+      tr2.close();
+      await proto.lost;
+      await iterations(loop, 2);
+    });
+    expect([loop.opened, loop.closed]).toEqual([2, 2]);
+  });
+
+  test('the read loop delivers data in order, each chunk a copy of at most 64 KiB', async () => {
+    await loop.runUntilComplete(async () => {
+      const [tr, proto, peer] = await open();
+      const data = pattern(1024 * 1024);
+      await loop.sockSendall(peer, data);
+      await proto.waitForBytes(loop, data.length);
+      expect(proto.received().equals(data)).toBe(true);
+      const own = (tr as unknown as { _data: Buffer })._data;
+      for (const chunk of proto.chunks) {
+        expect(chunk.length).toBeGreaterThan(0);
+        expect(chunk.length).toBeLessThanOrEqual(64 * 1024);
+        expect(chunk.buffer).not.toBe(own.buffer);
+      }
+      tr.close();
+      await proto.lost;
+    });
+  });
+
+  test('EOF: eofReceived() returning false closes the transport; connectionLost(null) once', async () => {
+    await loop.runUntilComplete(async () => {
+      const [tr, proto, peer] = await open();
+      await loop.sockSendall(peer, Buffer.from('last'));
+      peer.shutdown('write');
+      expect(await proto.lost).toBeNull();
+      expect(proto.events).toEqual(['made', 'data', 'eof', 'lost']);
+      expect(tr.isClosing()).toBe(true);
+      expect((await readAll(loop, peer)).length).toBe(0);
+      await iterations(loop, 3);
+      expect(proto.lostCount).toBe(1);
+    });
+    expect([loop.opened, loop.closed]).toEqual([1, 1]);
+  });
+
+  test('EOF: eofReceived() returning true keeps the transport open for writing', async () => {
+    await loop.runUntilComplete(async () => {
+      const proto = new RecordingProtocol(loop);
+      proto.keepOpen = true;
+      const [tr, , peer] = await open(proto);
+      peer.shutdown('write');
+      await until(loop, () => proto.eofCount === 1, 'eofReceived');
+      expect(tr.isClosing()).toBe(false);
+      tr.write(Buffer.from('reply'));
+      tr.close();
+      expect((await readAll(loop, peer)).toString()).toBe('reply');
+      expect(await proto.lost).toBeNull();
+      expect(proto.events).toEqual(['made', 'eof', 'lost']);
+    });
+  });
+
+  test('pauseReading keeps the data of the read in flight and cancels nothing; resumeReading delivers it', async () => {
+    await loop.runUntilComplete(async () => {
+      const proactor = loop._proactor;
+      const reads: Future<number>[] = [];
+      const recvInto = proactor.recvInto.bind(proactor);
+      proactor.recvInto = (conn, buf, flags) => {
+        const fut = recvInto(conn, buf, flags);
+        reads.push(fut);
+        return fut;
+      };
+      const [tr, proto, peer] = await open();
+      const t = tr as Transport & { _pendingDataLength: number };
+      await loop.sockSendall(peer, Buffer.from('a'));
+      await proto.waitForBytes(loop, 1);
+      tr.pauseReading();
+      tr.pauseReading();
+      expect(tr.isReading()).toBe(false);
+      await loop.sockSendall(peer, Buffer.from('b'));
+      // The read in flight brings 'b' while paused: it is kept.
+      await until(loop, () => t._pendingDataLength === 1, "the paused read's data");
+      await loop.sockSendall(peer, Buffer.from('c'));
+      await iterations(loop, 5);
+      expect(proto.received().toString()).toBe('a');
+      tr.resumeReading();
+      tr.resumeReading();
+      expect(tr.isReading()).toBe(true);
+      await proto.waitForBytes(loop, 3);
+      expect(proto.received().toString()).toBe('abc');
+      expect(reads.some((f) => f.cancelled())).toBe(false);
+      tr.close();
+      await proto.lost;
+      expect(tr.isReading()).toBe(false);
+    });
+  });
+
+  test('pauseReading in connectionMade: nothing is read until resumeReading', async () => {
+    await loop.runUntilComplete(async () => {
+      const [a, peer] = pair();
+      const proto = new RecordingProtocol(loop);
+      const made = proto.connectionMade.bind(proto);
+      proto.connectionMade = (t: Transport) => {
+        made(t);
+        t.pauseReading();
+      };
+      const tr = loop._makeSocketTransport(a, proto);
+      await proto.made;
+      await loop.sockSendall(peer, Buffer.from('hello'));
+      await iterations(loop, 5);
+      expect(tr.isReading()).toBe(false);
+      expect((tr as unknown as { _readFut: unknown })._readFut).toBeNull();
+      expect(proto.chunks).toEqual([]);
+      tr.resumeReading();
+      await proto.waitForBytes(loop, 5);
+      expect(proto.received().toString()).toBe('hello');
+      tr.close();
+      await proto.lost;
+    });
+  });
+
+  test('an EOF that arrives while paused is delivered on resumeReading', async () => {
+    await loop.runUntilComplete(async () => {
+      const [tr, proto, peer] = await open();
+      tr.pauseReading();
+      peer.shutdown('write');
+      await until(loop, () => (tr as unknown as { _pendingDataLength: number })._pendingDataLength === 0, 'the EOF');
+      expect(proto.eofCount).toBe(0);
+      tr.resumeReading();
+      expect(await proto.lost).toBeNull();
+      expect(proto.eofCount).toBe(1);
+    });
+  });
+
+  test('close(): connectionLost(null) exactly once, on a later iteration; close() again is a no-op', async () => {
+    await loop.runUntilComplete(async () => {
+      const [tr, proto, peer] = await open();
+      tr.close();
+      expect(tr.isClosing()).toBe(true);
+      expect(proto.lostCount).toBe(0);
+      tr.close();
+      expect(await proto.lost).toBeNull();
+      await iterations(loop, 3);
+      expect(proto.lostCount).toBe(1);
+      // The transport closed its socket: the peer sees EOF.
+      expect((await readAll(loop, peer)).length).toBe(0);
+      expect(tr.getExtraInfo('socket')).toBeInstanceOf(Socket);
+      expect((tr.getExtraInfo('socket') as Socket).closed).toBe(true);
+    });
+    expect([loop.opened, loop.closed]).toEqual([1, 1]);
+  });
+
+  test('a transport closed from inside dataReceived gets no more data and connectionLost once', async () => {
+    await loop.runUntilComplete(async () => {
+      const [a, peer] = pair();
+      const proto = new RecordingProtocol(loop);
+      const onData = proto.dataReceived.bind(proto);
+      proto.dataReceived = (data: Buffer) => {
+        onData(data);
+        proto.transport?.close();
+      };
+      const tr = loop._makeSocketTransport(a, proto);
+      await proto.made;
+      await loop.sockSendall(peer, Buffer.from('first'));
+      expect(await proto.lost).toBeNull();
+      // The transport is gone: this goes nowhere.
+      try {
+        await loop.sockSendall(peer, Buffer.from('second'));
+      } catch (exc) {
+        expect(exc).toBeInstanceOf(OSError);
+      }
+      await iterations(loop, 3);
+      expect(proto.received().toString()).toBe('first');
+      expect(proto.events).toEqual(['made', 'data', 'lost']);
+      expect(tr.isClosing()).toBe(true);
+    });
+  });
+
+  test('a BufferedProtocol gets the data in its own buffers (getBuffer/bufferUpdated)', async () => {
+    await loop.runUntilComplete(async () => {
+      const [a, peer] = pair();
+      const parts: Buffer[] = [];
+      const lost = loop.createFuture<Error | null>();
+      const hints: number[] = [];
+      let own = Buffer.alloc(7);
+      const proto: BufferedProtocol = {
+        getBuffer(sizeHint: number) {
+          hints.push(sizeHint);
+          own = Buffer.alloc(7);
+          return own;
+        },
+        bufferUpdated(n: number) {
+          parts.push(Buffer.from(own.subarray(0, n)));
+        },
+        eofReceived() {
+          return false;
+        },
+        connectionLost(exc) {
+          lost.setResult(exc);
+        },
+      };
+      loop._makeSocketTransport(a, proto);
+      const data = pattern(100000);
+      await loop.sockSendall(peer, data);
+      peer.shutdown('write');
+      expect(await lost).toBeNull();
+      expect(Buffer.concat(parts).equals(data)).toBe(true);
+      expect(hints.every((h) => h > 0)).toBe(true);
+    });
+  });
+
+  test('a BufferedProtocol whose bufferUpdated throws is a fatal error through the exception handler', async () => {
+    await loop.runUntilComplete(async () => {
+      const [a, peer] = pair();
+      const boom = new Error('boom');
+      const lost = loop.createFuture<Error | null>();
+      const proto: BufferedProtocol = {
+        getBuffer: () => Buffer.alloc(16),
+        bufferUpdated() {
+          throw boom;
+        },
+        connectionLost: (exc) => lost.setResult(exc),
+      };
+      const tr = loop._makeSocketTransport(a, proto);
+      await loop.sockSendall(peer, Buffer.from('x'));
+      expect(await lost).toBe(boom);
+      expect(loop.errors).toHaveLength(1);
+      expect(loop.errors[0].message).toBe('Fatal error: protocol.buffer_updated() call failed.');
+      expect(loop.errors[0].exception).toBe(boom);
+      expect(loop.errors[0].transport).toBe(tr);
+      expect(loop.errors[0].protocol).toBe(proto);
+    });
+  });
+
+  test('an eofReceived that throws is a fatal error through the exception handler', async () => {
+    await loop.runUntilComplete(async () => {
+      const [a, peer] = pair();
+      const boom = new Error('eof boom');
+      const lost = loop.createFuture<Error | null>();
+      const proto: Protocol = {
+        eofReceived() {
+          throw boom;
+        },
+        connectionLost: (exc) => lost.setResult(exc),
+      };
+      loop._makeSocketTransport(a, proto);
+      peer.shutdown('write');
+      expect(await lost).toBe(boom);
+      expect(loop.errors.map((e) => e.message)).toEqual(['Fatal error: protocol.eof_received() call failed.']);
+    });
+  });
+
+  test('a read error that is an OSError closes the transport: logged in debug mode only (CPython _fatal_error)', async () => {
+    await withLogger(async (lines) => {
+      await loop.runUntilComplete(async () => {
+        loop.setDebug(true);
+        const err = new OSError(5, 'I/O error');
+        loop._proactor.recvInto = () => {
+          const f = loop.createFuture<number>();
+          f.setException(err);
+          return f as ReturnType<typeof loop._proactor.recvInto>;
+        };
+        const [, proto] = await open();
+        expect(await proto.lost).toBe(err);
+        expect(loop.errors).toEqual([]);
+        expect(lines.some((l) => l.level === 'debug' && l.message.includes('Fatal read error on pipe transport'))).toBe(true);
+      });
+    });
+  });
+
+  test('a ConnectionResetError on read closes the transport quietly (no fatal error)', async () => {
+    await withLogger(async (lines) => {
+      await loop.runUntilComplete(async () => {
+        loop.setDebug(true);
+        const err = new ConnectionResetError();
+        loop._proactor.recvInto = () => {
+          const f = loop.createFuture<number>();
+          f.setException(err);
+          return f as ReturnType<typeof loop._proactor.recvInto>;
+        };
+        const [, proto] = await open();
+        expect(await proto.lost).toBe(err);
+        expect(loop.errors).toEqual([]);
+        expect(lines.some((l) => l.message.includes('Fatal'))).toBe(false);
+      });
+    });
+  });
+
+  test('abort(): connectionLost(null) once, the peer sees the connection end', async () => {
+    await loop.runUntilComplete(async () => {
+      const [tr, proto, peer] = await open();
+      tr.abort();
+      tr.abort();
+      expect(tr.isClosing()).toBe(true);
+      expect(proto.lostCount).toBe(0);
+      expect(await proto.lost).toBeNull();
+      await iterations(loop, 3);
+      expect(proto.lostCount).toBe(1);
+      expect((await readAll(loop, peer)).length).toBe(0);
+    });
+    expect([loop.opened, loop.closed]).toEqual([1, 1]);
+  });
+
+  test('toString() shows the state', async () => {
+    await loop.runUntilComplete(async () => {
+      const [tr, proto] = await open();
+      expect((tr as ProactorSocketTransport).toString()).toMatch(/^<ProactorSocketTransport fd=\d+ read=<.*>>$/);
+      tr.close();
+      expect((tr as ProactorSocketTransport).toString()).toMatch(/closing/);
+      await proto.lost;
+      expect((tr as ProactorSocketTransport).toString()).toBe('<ProactorSocketTransport closed>');
+    });
+  });
+
+  test('setProtocol switches the protocol data goes to', async () => {
+    await loop.runUntilComplete(async () => {
+      const [tr, first, peer] = await open();
+      const second = new RecordingProtocol(loop);
+      tr.setProtocol(second);
+      expect(tr.getProtocol()).toBe(second);
+      await loop.sockSendall(peer, Buffer.from('to second'));
+      await second.waitForBytes(loop, 9);
+      expect(first.chunks).toEqual([]);
+      expect(() => tr.setProtocol(null as never)).toThrow(TypeError);
+      tr.close();
+      await second.lost;
+      expect(first.lostCount).toBe(0);
+    });
+  });
+
+  test('pauseReading/resumeReading after close are no-ops', async () => {
+    await loop.runUntilComplete(async () => {
+      const [tr, proto] = await open();
+      tr.close();
+      tr.pauseReading();
+      tr.resumeReading();
+      expect(tr.isReading()).toBe(false);
+      await proto.lost;
+      expect(proto.lostCount).toBe(1);
+    });
+  });
+});
