@@ -33,6 +33,7 @@ import { createDatagramEndpoint as createDatagramEndpointImpl } from './loop/dat
 import { getaddrinfo } from './loop/resolve-address';
 import type { AddrInfo, GetaddrinfoOptions } from './loop/resolve-address';
 import { sockSendfile as sockSendfileImpl } from './loop/sock-sendfile';
+import { sharedLoopRefusal } from './loop/shared-loop-refusal';
 
 /** What a server offers the transports it accepted (asyncio's Server._attach/_detach). */
 export interface TransportServer {
@@ -179,6 +180,14 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     if (this._acceptLoops.get(accept.sock) !== accept) return;
     this._acceptLoops.delete(accept.sock);
     this._resourceClosed();
+  }
+
+  /**
+   * @internal The base refusal, with a clearer message when the shared
+   * on-demand loop is what runs (./loop/shared-loop-refusal.ts).
+   */
+  override _refuseToRun(): RuntimeError | null {
+    return super._refuseToRun() === null ? null : (sharedLoopRefusal(this) ?? super._refuseToRun());
   }
 
   // ---- base_events.py helpers (./loop/) ----

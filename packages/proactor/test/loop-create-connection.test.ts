@@ -1,7 +1,7 @@
 // BaseProactorEventLoop.createConnection and connectAcceptedSocket against
 // real sockets. Ported from CPython's test_base_events.py
 // (test_create_connection_*) and test_events.py (test_create_connection*).
-import { ConnectionRefusedError, OSError } from '@iocp/futures';
+import { CancelledError, ConnectionRefusedError, OSError, sleep } from '@iocp/futures';
 import { Socket } from '@iocp/proactor';
 import type { Protocol, Server } from '@iocp/proactor';
 
@@ -205,6 +205,57 @@ describe('createConnection to a live server', () => {
       } finally {
         connect.mockRestore();
       }
+    });
+  });
+
+  if (process.platform === 'linux') {
+    // A listener with backlog 0 and one connection waiting: Linux drops the
+    // SYNs of further connects, which then hang (no answer at all).
+    async function stuckListener(): Promise<number> {
+      const stuck = listener();
+      stuck.listen(0);
+      closeMe.push(stuck);
+      const filler = new Socket();
+      closeMe.push(filler);
+      await loop.sockConnect(filler, stuck.getsockname());
+      return (stuck.getsockname() as [string, number])[1];
+    }
+
+    it('happyEyeballsDelay: a first address that hangs does not hold up the next one (Linux)', async () => {
+      await run(loop, async () => {
+        const server = await echoServer();
+        const port = (server.sockets[0].getsockname() as [string, number])[1];
+        loop.table.set('slow-first', [inet('127.0.0.1', await stuckListener()), inet('127.0.0.1', port)]);
+        const [transport, proto] = await loop.createConnection(() => new Recorder(), 'slow-first', 0, { happyEyeballsDelay: 20 });
+        expect(transport.getExtraInfo('peername')).toEqual(['127.0.0.1', port]);
+        await closeBoth(server, proto);
+      });
+    });
+
+    it('happyEyeballsDelay: cancelling the connect cancels every attempt and closes their sockets', async () => {
+      await run(loop, async () => {
+        const stuckPort = await stuckListener();
+        loop.table.set('all-stuck', [inet('127.0.0.1', stuckPort), inet('127.0.0.1', stuckPort)]);
+        const task = loop.createTask(() => loop.createConnection(() => new Recorder(), 'all-stuck', 0, { happyEyeballsDelay: 1 }));
+        // Both attempts are in flight once the delay passed twice.
+        await sleep(30);
+        task.cancel();
+        await expect(task).rejects.toThrow(CancelledError);
+      });
+    });
+  }
+
+  it('happyEyeballsDelay: every address refused gives the combined error; bad values throw', async () => {
+    expect(() => loop.createConnection(() => new Recorder(), '127.0.0.1', 1, { happyEyeballsDelay: -1 })).toThrow(RangeError);
+    expect(() => loop.createConnection(() => new Recorder(), '127.0.0.1', 1, { happyEyeballsDelay: '1' as never })).toThrow(TypeError);
+    loop.table.set('both', [inet('127.0.0.1'), inet6('::1')]);
+    const port = closedPort();
+    await run(loop, async () => {
+      const err = await loop.createConnection(() => new Recorder(), 'both', port, { happyEyeballsDelay: 10, allErrors: true }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(AggregateError);
+      expect((err as AggregateError).errors).toHaveLength(2);
     });
   });
 

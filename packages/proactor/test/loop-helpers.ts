@@ -14,7 +14,11 @@ export class StubResolverLoop extends BaseProactorEventLoop {
     const rows = host === null ? undefined : this.table.get(host);
     if (rows === undefined) return super.getaddrinfo(host, port, opts);
     return Promise.resolve(
-      rows.map((r) => ({ family: r.family, address: typeof r.address === 'string' ? r.address : [r.address[0], port, ...r.address.slice(2)] as AddrInfo['address'] })),
+      // A row's own port wins over the one asked for when it is not 0.
+      rows.map((r) => ({
+        family: r.family,
+        address: typeof r.address === 'string' ? r.address : ([r.address[0], r.address[1] || port, ...r.address.slice(2)] as AddrInfo['address']),
+      })),
     );
   }
 }

@@ -8,7 +8,7 @@ import type { Future } from '@iocp/futures';
 import { BaseProactorEventLoop, ProactorSocketTransport, Socket } from '@iocp/proactor';
 import type { SockAddr, TransportServer } from '@iocp/proactor';
 
-import { CountingLoop, RecordingProtocol, pattern, readAll, tcpListener, tcpPair, until } from './transport-helpers';
+import { closeLoop, CountingLoop, pattern, readAll, RecordingProtocol, tcpListener, tcpPair, until } from './transport-helpers';
 
 const MiB = 1024 * 1024;
 const SLOW_MS = 30000;
@@ -27,7 +27,7 @@ describe('BaseProactorEventLoop sock* methods', () => {
 
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.close();
-    await loop.close();
+    await closeLoop(loop);
   });
 
   async function tcp(): Promise<[Socket, Socket]> {
@@ -148,7 +148,7 @@ describe('BaseProactorEventLoop serving (_startServing / _stopServing)', () => {
 
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.close();
-    await loop.close();
+    await closeLoop(loop);
   });
 
   class FakeServer implements TransportServer {

@@ -186,3 +186,15 @@ export async function tcpPair(loop: BaseProactorEventLoop): Promise<[Socket, Soc
     lsock.close();
   }
 }
+
+/**
+ * Closes a test's loop, also after a test that failed (or timed out) while
+ * the loop ran: the loop is stopped first, so the next test can run one.
+ */
+export async function closeLoop(loop: BaseEventLoop): Promise<void> {
+  if (loop.isRunning()) {
+    loop.stop();
+    for (let i = 0; i < 1000 && loop.isRunning(); i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  await loop.close();
+}

@@ -5,7 +5,7 @@ import { RuntimeError } from '@iocp/futures';
 import { ProactorDuplexPipeTransport, ProactorReadPipeTransport, ProactorWritePipeTransport, pipe } from '@iocp/proactor';
 import type { PipeHandle, ReadTransport, Transport, WriteTransport } from '@iocp/proactor';
 
-import { CountingLoop, RecordingProtocol, pattern, until } from './transport-helpers';
+import { closeLoop, CountingLoop, pattern, RecordingProtocol, until } from './transport-helpers';
 
 describe('proactor pipe transports', () => {
   let loop: CountingLoop;
@@ -17,7 +17,7 @@ describe('proactor pipe transports', () => {
 
   afterEach(async () => {
     for (const h of handles.splice(0)) h.close();
-    await loop.close();
+    await closeLoop(loop);
   });
 
   function makePipe(duplex = false): [PipeHandle, PipeHandle] {

@@ -7,7 +7,7 @@ import type { Future } from '@iocp/futures';
 import { ProactorSocketTransport, Socket } from '@iocp/proactor';
 import type { BufferedProtocol, Protocol, Transport } from '@iocp/proactor';
 
-import { CountingLoop, RecordingProtocol, iterations, pattern, readAll, tcpPair, until, withLogger } from './transport-helpers';
+import { closeLoop, CountingLoop, iterations, pattern, readAll, RecordingProtocol, tcpPair, until, withLogger } from './transport-helpers';
 
 describe('ProactorSocketTransport: reading, closing, EOF', () => {
   let loop: CountingLoop;
@@ -19,7 +19,7 @@ describe('ProactorSocketTransport: reading, closing, EOF', () => {
 
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.close();
-    await loop.close();
+    await closeLoop(loop);
   });
 
   function pair(): [Socket, Socket] {

@@ -9,7 +9,7 @@ import type { Future } from '@iocp/futures';
 import { Socket } from '@iocp/proactor';
 import type { Transport } from '@iocp/proactor';
 
-import { CountingLoop, RecordingProtocol, iterations, pattern, readAll, readExactly, tcpPair, until, withLogger } from './transport-helpers';
+import { closeLoop, CountingLoop, iterations, pattern, readAll, readExactly, RecordingProtocol, tcpPair, until, withLogger } from './transport-helpers';
 
 const MiB = 1024 * 1024;
 const SLOW_MS = 30000;
@@ -24,7 +24,7 @@ describe('ProactorSocketTransport: writing', () => {
 
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.close();
-    await loop.close();
+    await closeLoop(loop);
   });
 
   /** A transport on a TCP pair with small kernel buffers: [transport, protocol, peer]. */

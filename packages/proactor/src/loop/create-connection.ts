@@ -4,9 +4,10 @@
 // RangeError where CPython raises ValueError, API.md's convention); the rest
 // runs in the returned promise.
 //
-// Happy eyeballs (happy_eyeballs_delay) is not ported: the addresses are
-// tried one at a time, in the resolver's order (or interleaved by family
-// with `interleave`), as CPython does without a delay.
+// The addresses are tried one at a time, in the resolver's order (or
+// interleaved by family with `interleave`); with `happyEyeballsDelay` the
+// next attempt starts after that many ms even if the one before is still
+// connecting (staggered-race.ts), and the interleave defaults to 1.
 import { OSError } from '@iocp/futures';
 
 import type { BaseProactorEventLoop } from '../base-proactor-event-loop';
@@ -17,6 +18,7 @@ import { bindError, combineConnectErrors } from './connect-errors';
 import type { CreateConnectionOptions } from './options';
 import { checkFamily, checkHost, checkPort, ensureResolved, interleaveAddrinfos, splitAddress } from './resolve-address';
 import type { AddrInfo } from './resolve-address';
+import { staggeredRace } from './staggered-race';
 
 export function checkProtocolFactory(protocolFactory: unknown): void {
   if (typeof protocolFactory !== 'function') throw new TypeError('protocolFactory must be a function');
@@ -121,7 +123,13 @@ export function createConnection<P extends BaseProtocol>(
   checkProtocolFactory(protocolFactory);
   const opts = checkOptions<CreateConnectionOptions>(options);
   const family = checkFamily(opts.family);
-  const interleave = opts.interleave ?? 0;
+  const delay = opts.happyEyeballsDelay ?? null;
+  if (delay !== null) {
+    if (typeof delay !== 'number') throw new TypeError('happyEyeballsDelay must be a number (ms)');
+    if (!(delay >= 0) || !Number.isFinite(delay)) throw new RangeError(`happyEyeballsDelay must be a non-negative number of ms, got ${delay}`);
+  }
+  // With happy eyeballs the addresses interleave by family unless told otherwise.
+  const interleave = opts.interleave ?? (delay !== null ? 1 : 0);
   if (typeof interleave !== 'number') throw new TypeError('interleave must be a number');
   if (!Number.isInteger(interleave) || interleave < 0) {
     throw new RangeError(`interleave must be a non-negative integer, got ${interleave}`);
@@ -135,7 +143,7 @@ export function createConnection<P extends BaseProtocol>(
     const h = checkHost(host);
     const p = checkPort(port);
     const local = opts.localAddr === undefined || opts.localAddr === null ? null : splitAddress(opts.localAddr, 'localAddr');
-    return connectByAddress(loop, protocolFactory, h, p, family, local, interleave, allErrors);
+    return connectByAddress(loop, protocolFactory, h, p, family, local, interleave, allErrors, delay);
   }
   if (opts.sock === undefined || opts.sock === null) {
     throw new TypeError('host and port was not specified and no sock specified');
@@ -153,6 +161,7 @@ async function connectByAddress<P extends BaseProtocol>(
   local: ReturnType<typeof splitAddress> | null,
   interleave: number,
   allErrors: boolean,
+  happyEyeballsDelay: number | null,
 ): Promise<[Transport, P]> {
   let infos = await ensureResolved(loop, host, port, { family });
   if (infos.length === 0) throw new OSError('getaddrinfo() returned empty list');
@@ -169,13 +178,22 @@ async function connectByAddress<P extends BaseProtocol>(
 
   const attempts: Error[][] = [];
   let sock: Socket | null = null;
-  for (const info of infos) {
-    try {
-      sock = await connectSock(loop, attempts, info, localInfos);
-      break;
-    } catch (exc) {
-      if (!(exc instanceof OSError)) throw exc;
+  if (happyEyeballsDelay === null) {
+    for (const info of infos) {
+      try {
+        sock = await connectSock(loop, attempts, info, localInfos);
+        break;
+      } catch (exc) {
+        if (!(exc instanceof OSError)) throw exc;
+      }
     }
+  } else {
+    sock = await staggeredRace(
+      loop,
+      infos.map((info) => () => connectSock(loop, attempts, info, localInfos)),
+      happyEyeballsDelay,
+      (extra) => extra.close(),
+    );
   }
   if (sock === null) throw combineConnectErrors(attempts.flat(), allErrors);
   return createConnectionTransport(loop, sock, protocolFactory, true);

@@ -15,11 +15,16 @@ export interface CreateConnectionOptions {
   family?: FamilyOption;
   /**
    * Port of create_connection(interleave=N): reorder the resolved addresses
-   * so the families alternate, N addresses of the first family first.
-   * (happy_eyeballs_delay is not ported: the addresses are tried one after
-   * the other, as CPython does without it.)
+   * so the families alternate, N addresses of the first family first
+   * (default 1 with happyEyeballsDelay, else 0: the resolver's order).
    */
   interleave?: number;
+  /**
+   * Port of happy_eyeballs_delay (RFC 8305, in ms; 250 is the RFC's
+   * advice): the next address is tried after this long even if the one
+   * before is still connecting; the first to connect wins.
+   */
+  happyEyeballsDelay?: number;
   /** Port of all_errors=True: reject with an AggregateError of every attempt's error. */
   allErrors?: boolean;
 }

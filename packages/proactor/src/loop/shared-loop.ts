@@ -36,6 +36,7 @@ import { RuntimeError, getRunningLoopOrNull, logger } from '@iocp/futures';
 import type { Callback, Handle, TimerHandle } from '@iocp/futures';
 
 import { BaseProactorEventLoop } from '../base-proactor-event-loop';
+import { registerSharedLoop } from './shared-loop-refusal';
 
 /** The loop plain calls run on (see the file comment). */
 export class SharedProactorEventLoop extends BaseProactorEventLoop {
@@ -165,7 +166,11 @@ let shared: SharedProactorEventLoop | null = null;
 
 /** The shared loop of this thread, made on first use (again if it was closed). */
 export function sharedLoop(): SharedProactorEventLoop {
-  if (shared === null || shared.isClosed()) shared = new SharedProactorEventLoop();
+  if (shared === null || shared.isClosed()) {
+    const loop = new SharedProactorEventLoop();
+    shared = loop;
+    registerSharedLoop({ loop, holds: () => loop._holdCount });
+  }
   return shared;
 }
 

@@ -9,7 +9,7 @@
 // gathered send when it finishes. A send the OS took whole at once comes
 // back as a future that is already done: it is settled on the spot, so the
 // next write goes out at once too, without a loop iteration in between.
-import { BrokenPipeError, ConnectionResetError, OSError, RuntimeError, logger } from '@iocp/futures';
+import { BrokenPipeError, ConnectionError, ConnectionResetError, OSError, RuntimeError, logger } from '@iocp/futures';
 import type { Future } from '@iocp/futures';
 
 import type { Connection } from '../iocp-proactor';
@@ -167,9 +167,14 @@ export class ProactorWritePipeTransport extends ProactorBaseWritePipeTransport {
 
   constructor(...args: ConstructorParameters<typeof ProactorBasePipeTransport>) {
     super(...args);
-    const sock = this._sock as Connection;
-    this._readFut = this._loop._proactor.recv(sock, 16);
-    this._readFut.addDoneCallback(this._onPipeClosed);
+    this._watchPipe();
+  }
+
+  /** @internal A read that ends when the other end closes. */
+  _watchPipe(): void {
+    const fut = this._loop._proactor.recv(this._sock as Connection, 16);
+    this._readFut = fut;
+    fut.addDoneCallback(this._onPipeClosed);
   }
 
   // Port of _ProactorWritePipeTransport._pipe_closed.
@@ -181,11 +186,22 @@ export class ProactorWritePipeTransport extends ProactorBaseWritePipeTransport {
     if (this._closing) return;
     if (fut !== this._readFut) return;
     this._readFut = null;
-    // The write end of a one-way pipe cannot be read on Linux (EBADF):
-    // the other end's close shows at the next write (EPIPE) instead.
-    if (exc instanceof OSError && (exc.code === 'EBADF' || exc.code === 'EINVAL')) return;
-    if (exc !== null) this._forceClose(exc);
-    else if (this._writeFut !== null) this._forceClose(new BrokenPipeError());
+    if (exc !== null) {
+      // The write end of a one-way pipe cannot be read (EBADF on Linux,
+      // access denied on Windows; CPython makes its write pipes duplex for
+      // this): nothing watches the other end, whose close shows at the
+      // next write (a broken pipe) instead.
+      if (exc instanceof OSError && !(exc instanceof ConnectionError)) return;
+      this._forceClose(exc);
+      return;
+    }
+    // CPython asserts that nothing is read; data the other end sent is
+    // dropped here and the watch goes on.
+    if (fut.result().length > 0) {
+      this._watchPipe();
+      return;
+    }
+    if (this._writeFut !== null) this._forceClose(new BrokenPipeError());
     else this.close();
   }
 }
