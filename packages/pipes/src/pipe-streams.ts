@@ -50,7 +50,7 @@ export function openPipeConnection(address: string, opts: PipeStreamOptions = {}
  * Serves the pipe `address`: calls `clientConnected(reader, writer)` for
  * each client (an async function runs as a Task of the loop; if it fails,
  * the error goes to the loop's exception handler and the connection is
- * closed). Resolves to the PipeServer; close() stops serving. Throws
+ * closed). Resolves to the PipeServer; close() stops serving. Rejects with
  * PermissionError when a live server has the name. Server options as
  * PipeServer's.
  */

@@ -7,6 +7,7 @@ import { holdWhile, pipePath } from '@iocp/proactor';
 import type { BaseProactorEventLoop, BaseProtocol, PipeHandle, ProtocolFactory, Transport } from '@iocp/proactor';
 
 import { PipeServer } from './pipe-server';
+import { checkServerOptions } from './pipe-server-options';
 import type { PipeServerOptions } from './pipe-server-options';
 
 // While every instance is taken (Windows maxInstances), the accept loop
@@ -32,8 +33,8 @@ function checkLoop(loop: unknown): asserts loop is BaseProactorEventLoop {
  * making a duplex pipe transport and a protocol (`protocolFactory()`) for
  * each client; `getExtraInfo('addr')` is the address, ('pipe') the
  * PipeHandle. Returns [server]; server.close() stops serving (connections
- * already made stay open). Throws PermissionError when a live server has the
- * name. The accept loop: a client that left before it was accepted
+ * already made stay open). Rejects with PermissionError when a live server
+ * has the name (bad arguments throw TypeError/RangeError/Error at once). The accept loop: a client that left before it was accepted
  * (BrokenPipeError) is skipped; any other failure of a new instance goes to
  * loop.callExceptionHandler ('Pipe accept failed') and serving goes on.
  * While the server is open it holds the shared on-demand loop running.
@@ -46,7 +47,16 @@ export function startServingPipe(
 ): Promise<[PipeServer]> {
   checkLoop(loop);
   if (typeof protocolFactory !== 'function') throw new TypeError('protocolFactory must be a function');
-  const server = new PipeServer(address, opts);
+  // Bad arguments throw now; a name a live server holds rejects (as
+  // CPython's coroutine raises when awaited).
+  pipePath(address);
+  checkServerOptions(opts);
+  let server: PipeServer;
+  try {
+    server = new PipeServer(address, opts);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
   let busyDelay = BUSY_INIT_DELAY;
 
   const loopAcceptPipe = (f: Future<PipeHandle> | null = null): void => {
