@@ -2,7 +2,7 @@
 // create_pipe_connection, as functions of a BaseProactorEventLoop (the
 // meta-package's ProactorEventLoop has them as methods).
 import { BrokenPipeError, CancelledError, logger } from '@iocp/futures';
-import type { Future, OSError } from '@iocp/futures';
+import type { Future } from '@iocp/futures';
 import { holdWhile, pipePath } from '@iocp/proactor';
 import type { BaseProactorEventLoop, BaseProtocol, PipeHandle, ProtocolFactory, Transport } from '@iocp/proactor';
 
@@ -55,7 +55,7 @@ export function startServingPipe(
   try {
     server = new PipeServer(address, opts);
   } catch (err) {
-    return Promise.reject(err as Error);
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
   let busyDelay = BUSY_INIT_DELAY;
 
@@ -74,7 +74,7 @@ export function startServingPipe(
         }
         server._setUpConnection(pipe);
         const protocol = protocolFactory();
-        loop._makeDuplexPipeTransport(pipe, protocol as BaseProtocol, null, { addr: address });
+        loop._makeDuplexPipeTransport(pipe, protocol, null, { addr: address });
       }
       pipe = server._getUnconnectedPipe();
       if (pipe === null) {
@@ -94,7 +94,7 @@ export function startServingPipe(
         if (pipe !== null) pipe.close();
       } else {
         if (pipe !== null && !pipe.closed) {
-          loop.callExceptionHandler({ message: 'Pipe accept failed', exception: exc as OSError, pipe });
+          loop.callExceptionHandler({ message: 'Pipe accept failed', exception: exc, pipe });
           pipe.close();
         } else if (loop.getDebug()) {
           logger.warn(`Accept pipe failed on pipe ${String(pipe)}: ${String(exc)}`);

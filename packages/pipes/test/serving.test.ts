@@ -3,6 +3,8 @@
 // ProactorTests.test_pipe and test_client_pipe_stat (gh-100573), and more:
 // many clients, clients that leave early, a server closed under its
 // clients, message mode.
+import * as os from 'node:os';
+
 import { FileNotFoundError } from '@iocp/futures';
 import type { ExceptionContext } from '@iocp/futures';
 import { native } from '@iocp/native';
@@ -13,7 +15,7 @@ import { PipeServer, createPipeConnection, startServingPipe } from '@iocp/pipes'
 import { Recorder, UpperProto, address, closeLoop, isWindows, newLoop } from './helpers';
 
 /** The negated "no such pipe" code of a raw open. */
-const NO_PIPE = isWindows ? -2 : -(require('node:os') as typeof import('node:os')).constants.errno.ENOENT;
+const NO_PIPE = isWindows ? -2 : -os.constants.errno.ENOENT;
 const PIPE_BUSY = isWindows ? -231 : -11;
 
 describe('startServingPipe / createPipeConnection', () => {
@@ -37,7 +39,7 @@ describe('startServingPipe / createPipeConnection', () => {
     return x;
   }
 
-  const run = <T>(fn: () => Promise<T>): Promise<T> => loop.runUntilComplete(fn) as Promise<T>;
+  const run = <T>(fn: () => Promise<T>): Promise<T> => loop.runUntilComplete<T>(fn);
 
   async function serve(factory: () => Protocol, addr: string, opts = {}): Promise<PipeServer> {
     const [server] = await startServingPipe(loop, factory, addr, opts);
