@@ -228,6 +228,11 @@ export interface NativeAddon {
    */
   pipeOpen(name: string): number;
   /**
+   * Windows: the DACL of a pipe handle as an SDDL string (GetSecurityInfo),
+   * or a negated error. Linux: -ENOSYS (stat the socket file instead).
+   */
+  pipeSecurity(handle: number): string | number;
+  /**
    * windows_utils.pipe(): [read end, write end] (duplex: both ways). Windows:
    * a one-instance named pipe under a unique name; Linux: socketpair
    * (duplex) or pipe2. An end that is not overlapped is synchronous

@@ -15,6 +15,12 @@ import { address, isWindows, isWine } from './helpers';
 // on a live name succeeds there); Windows and Linux refuse it.
 const itUnlessWine = isWine ? it.skip : it;
 const onLinux = isWindows ? describe.skip : describe;
+const onWindows = isWindows ? describe : describe.skip;
+
+/** The ACEs of an SDDL DACL, as [type, rights, grantee]. */
+function aces(sddl: string): Array<[string, string, string]> {
+  return [...sddl.matchAll(/\(([^;]*);[^;]*;([^;]*);[^;]*;[^;]*;([^)]*)\)/g)].map((m) => [m[1], m[2], m[3]]);
+}
 
 describe('PipeServer', () => {
   const closeMe: Array<{ close(): unknown }> = [];
@@ -94,6 +100,29 @@ describe('PipeServer', () => {
     }
     // Nothing was made by the refused calls: the name is free.
     track(new PipeServer(addr));
+  });
+
+  onWindows('on Windows', () => {
+    it('the instances grant the current user and SYSTEM only by default (the DACL read back)', () => {
+      const server = track(new PipeServer(address('dacl')));
+      for (const pipe of server._freeInstances) {
+        const sddl = native.pipeSecurity(pipe.fileno());
+        expect(typeof sddl).toBe('string');
+        expect(sddl as string).toMatch(/^D:P/); // Protected: nothing inherited.
+        const grantees = aces(sddl as string).map(([type, , who]) => `${type} ${who}`);
+        expect(grantees.length).toBe(2);
+        expect(grantees).toContain('A SY');
+        expect(grantees.find((g) => g !== 'A SY')).toMatch(/^A S-1-5-/);
+      }
+    });
+
+    it('sddl sets the DACL; a bad one is refused', () => {
+      const server = track(new PipeServer(address('sddl'), { sddl: 'D:P(A;;GA;;;SY)(A;;GRGW;;;WD)' }));
+      const [pipe] = [...server._freeInstances];
+      const grantees = aces(native.pipeSecurity(pipe.fileno()) as string).map(([type, , who]) => `${type} ${who}`);
+      expect(grantees.sort()).toEqual(['A SY', 'A WD']);
+      expect(() => new PipeServer(address('badsddl'), { sddl: 'not sddl' })).toThrow(/sddl/);
+    });
   });
 
   onLinux('on Linux', () => {

@@ -112,6 +112,10 @@ int64_t PipeOpen(const std::string& name);
 // synchronous handle (Windows) or a blocking fd (Linux), for a child process.
 int PipePair(bool duplex, bool overlapped_read, bool overlapped_write, uint32_t bufsize,
              int64_t out[2]);
+// Windows: the DACL of a pipe handle as SDDL ("D:P(A;;GA;;;SY)..."), read
+// back with GetSecurityInfo; 0 or -GetLastError(). Linux: -ENOSYS (a
+// socket file's mode is read with stat).
+int PipeSecurity(int64_t handle, std::string* sddl);
 // Call after closing a server instance. Linux: removes the socket file at
 // `name` when no server listens there any more. Windows: nothing to do.
 int PipeRelease(const std::string& name);

@@ -197,6 +197,14 @@ Napi::Value PipeInstanceFn(const Napi::CallbackInfo& info) {
   return Result(info.Env(), os::PipeInstance(name, spec));
 }
 
+// pipeSecurity(handle): the DACL as an SDDL string, or a negated error.
+Napi::Value PipeSecurityFn(const Napi::CallbackInfo& info) {
+  std::string sddl;
+  int r = os::PipeSecurity(args::Handle(info, 0), &sddl);
+  if (r < 0) return Result(info.Env(), r);
+  return Napi::String::New(info.Env(), sddl);
+}
+
 Napi::Value PipeOpenFn(const Napi::CallbackInfo& info) {
   return Result(info.Env(), os::PipeOpen(PipeName(info, 0)));
 }
@@ -271,6 +279,7 @@ void RegisterSyncApi(Napi::Env env, Napi::Object exports) {
   fn("fdToHandle", FdToHandleFn);
   fn("pipeInstance", PipeInstanceFn);
   fn("pipeOpen", PipeOpenFn);
+  fn("pipeSecurity", PipeSecurityFn);
   fn("pipePair", PipePairFn);
   fn("pipeRelease", PipeReleaseFn);
 }

@@ -332,6 +332,8 @@ int PipePair(bool duplex, bool overlapped_read, bool overlapped_write, uint32_t 
   return 0;
 }
 
+int PipeSecurity(int64_t /*handle*/, std::string* /*sddl*/) { return -ENOSYS; }
+
 int PipeRelease(const std::string& name) {
   if (name.empty() || name[0] != '/') return -EINVAL;
   int err = CheckFolderOf(name, false);

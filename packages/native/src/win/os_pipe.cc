@@ -6,11 +6,14 @@
 #include <windows.h>
 // sddl.h after windows.h, which it needs.
 #include <sddl.h>
+// aclapi.h: GetSecurityInfo.
+#include <aclapi.h>
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "common/os.h"
 #include "win/handle.h"
@@ -172,6 +175,32 @@ int PipePair(bool duplex, bool overlapped_read, bool overlapped_write, uint32_t 
   }
   out[0] = HandleValue(server.release());
   out[1] = HandleValue(client.release());
+  return 0;
+}
+
+int PipeSecurity(int64_t handle, std::string* sddl) {
+  HANDLE h = reinterpret_cast<HANDLE>(static_cast<intptr_t>(handle));
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  DWORD err = GetSecurityInfo(h, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr,
+                              nullptr, nullptr, &sd);
+  if (err != ERROR_SUCCESS) return -static_cast<int>(err);
+  LPWSTR text = nullptr;
+  BOOL ok = ConvertSecurityDescriptorToStringSecurityDescriptorW(
+      sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &text, nullptr);
+  err = GetLastError();
+  LocalFree(sd);
+  if (!ok) return -static_cast<int>(err);
+  int n = WideCharToMultiByte(CP_UTF8, 0, text, -1, nullptr, 0, nullptr, nullptr);
+  if (n <= 0) {
+    err = GetLastError();
+    LocalFree(text);
+    return -static_cast<int>(err);
+  }
+  std::string out(static_cast<size_t>(n), '\0');
+  WideCharToMultiByte(CP_UTF8, 0, text, -1, out.data(), n, nullptr, nullptr);
+  LocalFree(text);
+  out.resize(static_cast<size_t>(n - 1));  // Without the terminating NUL.
+  *sddl = std::move(out);
   return 0;
 }
 
