@@ -275,6 +275,43 @@ describe('startServingPipe / createPipeConnection', () => {
     });
   });
 
+  // Windows only: Linux has no instance limit for a Unix socket listener.
+  (isWindows ? it : it.skip)('maxInstances: a client waits (busy) while every instance is taken, then connects', async () => {
+    await run(async () => {
+      const addr = address('max');
+      const served: Recorder[] = [];
+      await serve(() => {
+        const p = new Recorder(loop, (self, data) => self.transport!.write(data));
+        served.push(p);
+        return p;
+      }, addr, { maxInstances: 2 });
+      const echo = async (t: Transport, p: Recorder, text: string): Promise<void> => {
+        const before = p.size();
+        t.write(Buffer.from(text));
+        await p.waitFor(before + text.length);
+      };
+      const [ta, pa] = await createPipeConnection(loop, () => new Recorder(loop), addr);
+      const [tb, pb] = await createPipeConnection(loop, () => new Recorder(loop), addr);
+      await echo(ta, pa, 'a');
+      await echo(tb, pb, 'b');
+      // Both instances are connected: a third client is kept waiting.
+      let third: [Transport, Recorder] | null = null;
+      const connecting = createPipeConnection(loop, () => new Recorder(loop), addr).then((r) => (third = r));
+      await echo(ta, pa, 'a2');
+      await echo(tb, pb, 'b2');
+      expect(third).toBeNull();
+      ta.close();
+      await pa.lost;
+      const [tc, pc] = await connecting;
+      await echo(tc, pc, 'c');
+      expect(pc.received().toString()).toBe('c');
+      tb.close();
+      tc.close();
+      await Promise.all([pb.lost, pc.lost, ...served.map((p) => p.lost)]);
+    });
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('bad arguments throw synchronously', async () => {
     expect(() => startServingPipe({} as BaseProactorEventLoop, () => ({}), address())).toThrow(TypeError);
     expect(() => startServingPipe(loop, 'x' as unknown as () => Protocol, address())).toThrow(TypeError);
