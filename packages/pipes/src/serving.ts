@@ -16,6 +16,8 @@ import type { PipeServerOptions } from './pipe-server-options';
 const BUSY_INIT_DELAY = 1;
 const BUSY_MAX_DELAY = 100;
 
+const isWindows = process.platform === 'win32';
+
 function checkLoop(loop: unknown): asserts loop is BaseProactorEventLoop {
   const l = loop as BaseProactorEventLoop | null;
   if (
@@ -59,7 +61,11 @@ export function startServingPipe(
   }
   let busyDelay = BUSY_INIT_DELAY;
 
-  const loopAcceptPipe = (f: Future<PipeHandle> | null = null): void => {
+  // `instance` is the one f waited on. Difference from CPython: on Windows
+  // an instance whose accept failed (a client that came and left:
+  // BrokenPipeError) is closed here; CPython's weak set of free instances
+  // leaves that to the garbage collector.
+  const loopAcceptPipe = (f: Future<PipeHandle> | null = null, instance: PipeHandle | null = null): void => {
     let pipe: PipeHandle | null = null;
     try {
       if (f !== null) {
@@ -87,6 +93,10 @@ export function startServingPipe(
       busyDelay = BUSY_INIT_DELAY;
       f = loop._proactor.acceptPipe(pipe);
     } catch (exc) {
+      if (isWindows && pipe === null && instance !== null && !(exc instanceof CancelledError)) {
+        server._freeInstances.delete(instance);
+        instance.close();
+      }
       if (exc instanceof BrokenPipeError) {
         if (pipe !== null && !pipe.closed) pipe.close();
         loop.callSoon(loopAcceptPipe, null);
@@ -104,7 +114,8 @@ export function startServingPipe(
       return;
     }
     server._acceptPipeFuture = f;
-    f.addDoneCallback(loopAcceptPipe);
+    const accepting = pipe;
+    f.addDoneCallback((done) => loopAcceptPipe(done, accepting));
   };
 
   loop._resourceOpened();
