@@ -201,8 +201,27 @@ export interface NativeAddon {
    * else: -EEXIST); a folder named iocp-pipes-<euid> is made 0700 and must be
    * private (-EPERM); `rejectRemote` and `bufsize` do not apply. It stays
    * listening: each accept on it gives a new connection.
+   *
+   * More of the instance: `message` (default true on Windows, false on
+   * Linux) makes a message-mode pipe (Windows PIPE_TYPE_MESSAGE |
+   * PIPE_READMODE_MESSAGE; Linux SOCK_SEQPACKET); `outBufsize` (default
+   * `bufsize`) is Windows' output buffer size (`bufsize` is then the input
+   * one); `maxInstances` (1-255, default 255 = unlimited) is Windows'
+   * nMaxInstances; `mode` (default 0o600) the Linux socket's permission
+   * bits; `sddl` (Windows; default '': the current user and SYSTEM only) the
+   * instance's security descriptor (an invalid one fails with 1336/1338).
    */
-  pipeInstance(name: string, first?: boolean, rejectRemote?: boolean, bufsize?: number): number;
+  pipeInstance(
+    name: string,
+    first?: boolean,
+    rejectRemote?: boolean,
+    bufsize?: number,
+    message?: boolean,
+    outBufsize?: number,
+    maxInstances?: number,
+    mode?: number,
+    sddl?: string,
+  ): number;
   /**
    * A client end of a named pipe, connected now (no waiting). -ENOENT /
    * -2 (ERROR_FILE_NOT_FOUND) when no server is there (on Linux also for a
@@ -210,6 +229,11 @@ export interface NativeAddon {
    * every instance is taken (Linux: the backlog is full): retry later.
    */
   pipeOpen(name: string): number;
+  /**
+   * Windows: the DACL of a pipe handle as an SDDL string (GetSecurityInfo),
+   * or a negated error. Linux: -ENOSYS (stat the socket file instead).
+   */
+  pipeSecurity(handle: number): string | number;
   /**
    * windows_utils.pipe(): [read end, write end] (duplex: both ways). Windows:
    * a one-instance named pipe under a unique name; Linux: socketpair

@@ -66,23 +66,56 @@ int64_t FdToHandle(int fd);
 // (\\.\pipe\NAME) on Windows and the absolute path of a Unix socket on
 // Linux; the caller has checked it is not empty and holds no NUL byte.
 //
-// A server instance. Windows: CreateNamedPipeW in message mode, overlapped,
-// unlimited instances (CPython's PipeServer._server_pipe_handle); `first`
-// adds FILE_FLAG_FIRST_PIPE_INSTANCE, `reject_remote`
-// PIPE_REJECT_REMOTE_CLIENTS. Linux: a listening socket published at the
-// path, exclusive whatever `first` says (one path, one listener): a live
-// server there is -EACCES, a leftover socket file is replaced; bufsize and
-// reject_remote do not apply. See os_pipe.cc for the squatting rules.
-int64_t PipeInstance(const std::string& name, bool first, bool reject_remote, uint32_t bufsize);
+// How a server instance is made (PipeInstance). Defaults: a first,
+// owner-only instance; message mode on Windows (CPython's
+// PipeServer._server_pipe_handle), a byte stream on Linux.
+struct PipeInstanceSpec {
+  // Windows: FILE_FLAG_FIRST_PIPE_INSTANCE. Linux: every instance is
+  // exclusive (one path, one listener), whatever this says.
+  bool first = true;
+  // Windows: PIPE_REJECT_REMOTE_CLIENTS. Unix sockets are local anyway.
+  bool reject_remote = true;
+#ifdef _WIN32
+  bool message = true;
+#else
+  bool message = false;
+#endif
+  // Windows: CreateNamedPipeW's buffer sizes. Linux: SO_RCVBUF/SO_SNDBUF
+  // belong to each connection, so @iocp/pipes sets them on accepted ones.
+  uint32_t in_size = 8192;
+  uint32_t out_size = 8192;
+  // Windows: nMaxInstances, 1 to 255 (255: PIPE_UNLIMITED_INSTANCES).
+  uint32_t max_instances = 255;
+  // Linux: the socket's permission bits (0600: owner only).
+  uint32_t mode = 0600;
+  // Windows: an SDDL security descriptor; empty means owner only (the
+  // current user and SYSTEM, full access, no inherited entries).
+  std::string sddl;
+};
+
+// A server instance. Windows: CreateNamedPipeW, overlapped, in message
+// mode (PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE) or byte mode, with the
+// security descriptor of spec.sddl or the owner-only one. Linux: a
+// listening socket (SOCK_STREAM, or SOCK_SEQPACKET in message mode)
+// published at the path with spec.mode: a live server there is -EACCES, a
+// leftover socket file is replaced. See os_pipe.cc for the squatting rules.
+int64_t PipeInstance(const std::string& name, const PipeInstanceSpec& spec);
 // A client end, connected at once or not at all (no waiting): -ENOENT /
 // -ERROR_FILE_NOT_FOUND when no server is there, -EAGAIN / -ERROR_PIPE_BUSY
-// when every instance is taken (Linux: the backlog is full).
+// when every instance is taken (Linux: the backlog is full). A message-mode
+// pipe's client end reads whole messages too (Windows: PIPE_READMODE_MESSAGE;
+// Linux: a SOCK_SEQPACKET socket, with a send buffer that refuses a message
+// longer than 65504 bytes rather than let a 64 KiB read cut it).
 int64_t PipeOpen(const std::string& name);
 // windows_utils.pipe(): out[0] is the read end (the server end when
 // duplex), out[1] the write end. An end that is not overlapped is a
 // synchronous handle (Windows) or a blocking fd (Linux), for a child process.
 int PipePair(bool duplex, bool overlapped_read, bool overlapped_write, uint32_t bufsize,
              int64_t out[2]);
+// Windows: the DACL of a pipe handle as SDDL ("D:P(A;;GA;;;SY)..."), read
+// back with GetSecurityInfo; 0 or -GetLastError(). Linux: -ENOSYS (a
+// socket file's mode is read with stat).
+int PipeSecurity(int64_t handle, std::string* sddl);
 // Call after closing a server instance. Linux: removes the socket file at
 // `name` when no server listens there any more. Windows: nothing to do.
 int PipeRelease(const std::string& name);

@@ -195,13 +195,34 @@ uint32_t PipeBufsize(const Napi::CallbackInfo& info, size_t i) {
   return static_cast<uint32_t>(args::Integer(info, i, "bufsize", 0, kMaxInt, true, 8192));
 }
 
-// pipeInstance(name, first = true, rejectRemote = true, bufsize = 8192)
+// pipeInstance(name, first = true, rejectRemote = true, bufsize = 8192,
+//   message = (Windows), outBufsize = bufsize, maxInstances = 255,
+//   mode = 0o600, sddl = '')
 Napi::Value PipeInstanceFn(const Napi::CallbackInfo& info) {
   std::string name = PipeName(info, 0);
-  bool first = args::Boolean(info, 1, "first", true);
-  bool reject_remote = args::Boolean(info, 2, "rejectRemote", true);
-  uint32_t bufsize = PipeBufsize(info, 3);
-  return Result(info.Env(), Own(info, os::PipeInstance(name, first, reject_remote, bufsize), HandleKind::kOther));
+  os::PipeInstanceSpec spec;
+  spec.first = args::Boolean(info, 1, "first", true);
+  spec.reject_remote = args::Boolean(info, 2, "rejectRemote", true);
+  spec.in_size = PipeBufsize(info, 3);
+  spec.message = args::Boolean(info, 4, "message", spec.message);
+  spec.out_size = static_cast<uint32_t>(
+      args::Integer(info, 5, "outBufsize", 0, kMaxInt, true, spec.in_size));
+  spec.max_instances =
+      static_cast<uint32_t>(args::Integer(info, 6, "maxInstances", 1, 255, true, 255));
+  spec.mode = static_cast<uint32_t>(args::Integer(info, 7, "mode", 0, 0777, true, 0600));
+  if (!args::At(info, 8).IsUndefined()) spec.sddl = args::String(info, 8, "sddl");
+  if (spec.sddl.find('\0') != std::string::npos) {
+    throw Napi::RangeError::New(info.Env(), "sddl must not contain a NUL character");
+  }
+  return Result(info.Env(), Own(info, os::PipeInstance(name, spec), HandleKind::kOther));
+}
+
+// pipeSecurity(handle): the DACL as an SDDL string, or a negated error.
+Napi::Value PipeSecurityFn(const Napi::CallbackInfo& info) {
+  std::string sddl;
+  int r = os::PipeSecurity(args::Handle(info, 0), &sddl);
+  if (r < 0) return Result(info.Env(), r);
+  return Napi::String::New(info.Env(), sddl);
 }
 
 Napi::Value PipeOpenFn(const Napi::CallbackInfo& info) {
@@ -293,6 +314,7 @@ void RegisterSyncApi(Napi::Env env, Napi::Object exports) {
   fn("fdToHandle", FdToHandleFn);
   fn("pipeInstance", PipeInstanceFn);
   fn("pipeOpen", PipeOpenFn);
+  fn("pipeSecurity", PipeSecurityFn);
   fn("pipePair", PipePairFn);
   fn("pipeRelease", PipeReleaseFn);
 }

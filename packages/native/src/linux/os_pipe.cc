@@ -1,6 +1,8 @@
 // The pipe primitives of src/common/os.h on Linux. A named pipe
 // (\\.\pipe\NAME, mapped to a path by @iocp/proactor) is a Unix stream
-// socket at a path; pipe() is a socketpair (duplex) or a pipe2. Every
+// socket at a path (a SOCK_SEQPACKET one in message mode: clients try a
+// stream socket and take the other type when connect says EPROTOTYPE);
+// pipe() is a socketpair (duplex) or a pipe2. Every
 // function returns >= 0 or -errno and should be called from the JavaScript
 // thread.
 //
@@ -16,7 +18,8 @@
 //    is open to others: in /tmp anybody could have made it first, to catch
 //    our clients or to take our servers' names.
 // 2. Only a listening socket is ever published. A server binds at a random
-//    temporary name in the same folder, makes it 0600 and listens (nobody
+//    temporary name in the same folder, gives it its mode (0600 unless
+//    the server lets others in) and listens (nobody
 //    else can connect before the chmod, as a socket that is not listening
 //    refuses connections), then link()s it to the path. link never replaces
 //    a file, so two servers cannot both win; and the path never names a
@@ -73,9 +76,48 @@ bool UnixAddress(const std::string& path, sockaddr_un* sa, socklen_t* len) {
   return true;
 }
 
-int NewUnixSocket() {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+// A non-blocking Unix socket: SOCK_STREAM, or SOCK_SEQPACKET for a
+// message-mode pipe.
+int NewUnixSocket(int type = SOCK_STREAM) {
+  int fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   return fd < 0 ? -errno : fd;
+}
+
+// The send buffer of a message-mode connection. A SOCK_SEQPACKET send
+// fails with EMSGSIZE when the message is longer than the socket's send
+// buffer (the kernel doubles this value) less 32 bytes, so no message is
+// longer than 65504 bytes, and a 64 KiB read (the transports' read size)
+// never cuts one (a Unix seqpacket read drops what does not fit).
+constexpr int kMessageSendBuffer = 32768;
+
+int LimitMessageSize(int fd) {
+  int size = kMessageSendBuffer;
+  return setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) < 0 ? -errno : 0;
+}
+
+// Connects a new socket of `type` to sa: the fd, or -errno.
+int ConnectUnix(const sockaddr_un& sa, socklen_t len, int type) {
+  int fd = NewUnixSocket(type);
+  if (fd < 0) return fd;
+  if (type == SOCK_SEQPACKET) {
+    int err = LimitMessageSize(fd);
+    if (err < 0) {
+      close(fd);
+      return err;
+    }
+  }
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&sa), len) == 0) return fd;
+  int err = errno;
+  close(fd);
+  return -err;
+}
+
+// Connects to path as a byte-stream client, or, when the listener there is
+// a message-mode one (EPROTOTYPE: a socket of the other type), as a
+// message-mode client: the fd, or -errno.
+int ConnectEither(const sockaddr_un& sa, socklen_t len) {
+  int fd = ConnectUnix(sa, len, SOCK_STREAM);
+  return fd == -EPROTOTYPE ? ConnectUnix(sa, len, SOCK_SEQPACKET) : fd;
 }
 
 // The folder of an absolute path ("/" for "/x").
@@ -147,11 +189,12 @@ int Probe(const std::string& path) {
   sockaddr_un sa;
   socklen_t len;
   if (!UnixAddress(path, &sa, &len)) return -ENAMETOOLONG;
-  int fd = NewUnixSocket();
-  if (fd < 0) return fd;
-  int r = connect(fd, reinterpret_cast<sockaddr*>(&sa), len) < 0 ? -errno : 0;
-  close(fd);
-  return r == -EAGAIN ? 0 : r;
+  int fd = ConnectEither(sa, len);
+  if (fd >= 0) {
+    close(fd);
+    return 0;
+  }
+  return fd == -EAGAIN ? 0 : fd;
 }
 
 // Rule 4: removes the file at path if it is still the probed one. Returns
@@ -182,14 +225,16 @@ int ClearLeftover(const std::string& path) {
   return RemoveIfSame(path, st);
 }
 
-// Rule 2: a socket listening at a fresh temporary name in dir, mode 0600.
-int ListenAtTemporaryName(const std::string& dir, std::string* tmp) {
+// Rule 2: a socket listening at a fresh temporary name in dir, with the
+// mode of spec (0600 unless the server lets others in).
+int ListenAtTemporaryName(const std::string& dir, const PipeInstanceSpec& spec,
+                          std::string* tmp) {
   for (int i = 0; i < kAttempts; i++) {
     *tmp = TemporaryName(dir);
     sockaddr_un sa;
     socklen_t len;
     if (!UnixAddress(*tmp, &sa, &len)) return -ENAMETOOLONG;
-    int fd = NewUnixSocket();
+    int fd = NewUnixSocket(spec.message ? SOCK_SEQPACKET : SOCK_STREAM);
     if (fd < 0) return fd;
     if (bind(fd, reinterpret_cast<sockaddr*>(&sa), len) < 0) {
       int err = errno;
@@ -197,7 +242,7 @@ int ListenAtTemporaryName(const std::string& dir, std::string* tmp) {
       if (err == EADDRINUSE) continue;
       return -err;
     }
-    if (chmod(tmp->c_str(), 0600) < 0 || listen(fd, SOMAXCONN) < 0) {
+    if (chmod(tmp->c_str(), static_cast<mode_t>(spec.mode & 0777)) < 0 || listen(fd, SOMAXCONN) < 0) {
       int err = errno;
       unlink(tmp->c_str());
       close(fd);
@@ -218,8 +263,7 @@ int SetNonBlocking(int fd, bool on) {
 
 }  // namespace
 
-int64_t PipeInstance(const std::string& name, bool /*first*/, bool /*reject_remote*/,
-                     uint32_t /*bufsize*/) {
+int64_t PipeInstance(const std::string& name, const PipeInstanceSpec& spec) {
   if (name.empty() || name[0] != '/') return -EINVAL;
   sockaddr_un sa;
   socklen_t len;
@@ -228,7 +272,7 @@ int64_t PipeInstance(const std::string& name, bool /*first*/, bool /*reject_remo
   int err = CheckFolderOf(name, true);
   if (err < 0) return err;
   std::string tmp;
-  int fd = ListenAtTemporaryName(FolderOf(name), &tmp);
+  int fd = ListenAtTemporaryName(FolderOf(name), spec, &tmp);
   if (fd < 0) return fd;
   err = -EADDRINUSE;  // Still taken after every round: servers keep racing for it.
   for (int i = 0; i < kAttempts; i++) {
@@ -261,16 +305,12 @@ int64_t PipeOpen(const std::string& name) {
   if (!UnixAddress(name, &sa, &len)) return -ENAMETOOLONG;
   int err = CheckFolderOf(name, false);
   if (err < 0) return err;
-  int fd = NewUnixSocket();
-  if (fd < 0) return fd;
-  // A Unix stream connect never waits: it is done, refused, or EAGAIN when
-  // the listener's backlog is full (Windows: ERROR_PIPE_BUSY).
-  if (connect(fd, reinterpret_cast<sockaddr*>(&sa), len) == 0) return fd;
-  err = errno;
-  close(fd);
+  // A Unix connect never waits: it is done, refused, or EAGAIN when the
+  // listener's backlog is full (Windows: ERROR_PIPE_BUSY).
+  int fd = ConnectEither(sa, len);
   // A socket file nobody listens on is a server that is gone: as on
   // Windows, the pipe does not exist.
-  return err == ECONNREFUSED ? -ENOENT : -err;
+  return fd == -ECONNREFUSED ? -ENOENT : fd;
 }
 
 int PipePair(bool duplex, bool overlapped_read, bool overlapped_write, uint32_t /*bufsize*/,
@@ -291,6 +331,8 @@ int PipePair(bool duplex, bool overlapped_read, bool overlapped_write, uint32_t 
   out[1] = fds[1];
   return 0;
 }
+
+int PipeSecurity(int64_t /*handle*/, std::string* /*sddl*/) { return -ENOSYS; }
 
 int PipeRelease(const std::string& name) {
   if (name.empty() || name[0] != '/') return -EINVAL;

@@ -120,8 +120,14 @@ export class SharedProactorEventLoop extends BaseProactorEventLoop {
     const mark = this._checkMark;
     this._checkMark = -1;
     if (this._holds > 0) return;
-    // Callbacks queued after this check run first; the next iteration checks again.
-    if (this._soonCalls !== mark) return;
+    // Callbacks queued after this check run first, then the check comes
+    // again. It is queued here, not left to the next iteration's
+    // _processEvents: those callbacks may be in this very batch, after which
+    // an idle loop has no next iteration, and would run on, holding nothing.
+    if (this._soonCalls !== mark) {
+      this._queueStopCheck();
+      return;
+    }
     for (const t of this._timers) {
       if (t.cancelled() || !t._scheduled) this._timers.delete(t);
     }
