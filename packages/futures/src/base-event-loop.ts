@@ -83,6 +83,8 @@ export abstract class BaseEventLoop {
   private _batchNext = 0;
   /** True while a Task's step runs on microtasks, between two callbacks of the batch. */
   private _inStep = false;
+  /** True while an event source delivers a batch that ends with _iterateNow(). */
+  private _inEvents = false;
 
   /** `<Loop running=false closed=false debug=false>` */
   toString(): string {
@@ -300,13 +302,28 @@ export abstract class BaseEventLoop {
    * callbacks run) without the hop through Node's check phase.
    */
   _iterateNow(): void {
-    if (!this._running || this._iterating) return;
+    this._inEvents = false;
+    if (!this._running || this._iterating) {
+      // Callbacks scheduled while the events were delivered still need
+      // their wake-up (a loop that is not running arms none).
+      this._wakeup();
+      return;
+    }
     this._iterate();
+  }
+
+  /**
+   * @internal An event source starts delivering a batch that ends with
+   * _iterateNow(): until then callSoon() arms no setImmediate (the
+   * iteration runs right after the batch anyway).
+   */
+  _eventsBegin(): void {
+    this._inEvents = true;
   }
 
   /** Makes an idle running loop iterate soon (a no-op if it is not running). */
   _wakeup(): void {
-    if (!this._running || this._iterating || this._immediate !== null) return;
+    if (!this._running || this._iterating || this._immediate !== null || this._inEvents) return;
     this._immediate = setImmediate(this._onImmediate);
   }
 

@@ -246,24 +246,30 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   // would be lost: a future that cannot take its outcome (its loop closed
   // meanwhile, so scheduling its callbacks throws) is reported instead.
   private _onCompletions(count: number): void {
-    const records = this._core.completions;
-    const slots = this._slots;
-    for (let i = 0, base = 0; i < count; i++, base += COMPLETION_WORDS) {
-      const id = records[base];
-      const fut = slots[id & SLOT_MASK];
-      if (fut === undefined || fut._id !== id) continue;
-      this._untrack(fut, id);
-      try {
-        this._complete(fut, records[base + 1], i, records[base + 3]);
-      } catch (err) {
-        reportFutureError(fut, `Delivering the completion of ${fut._what} failed`, err);
+    // The loop (asyncio's _run_once: poll, then the ready callbacks) runs
+    // the callbacks these completions schedule right after the batch, not
+    // on a later Node phase; meanwhile it arms no wake-up for them.
+    const loop = this._loop;
+    loop?._eventsBegin();
+    try {
+      const records = this._core.completions;
+      const slots = this._slots;
+      for (let i = 0, base = 0; i < count; i++, base += COMPLETION_WORDS) {
+        const id = records[base];
+        const fut = slots[id & SLOT_MASK];
+        if (fut === undefined || fut._id !== id) continue;
+        this._untrack(fut, id);
+        try {
+          this._complete(fut, records[base + 1], i, records[base + 3]);
+        } catch (err) {
+          reportFutureError(fut, `Delivering the completion of ${fut._what} failed`, err);
+        }
+        fut._buf = null;
       }
-      fut._buf = null;
+      if (this._pending === 0 && this._drained !== null) this._drained();
+    } finally {
+      loop?._iterateNow();
     }
-    if (this._pending === 0 && this._drained !== null) this._drained();
-    // The loop runs the callbacks these completions scheduled now (asyncio's
-    // _run_once: poll, then the ready callbacks), not on a later Node phase.
-    this._loop?._iterateNow();
   }
 
   /** Settles the future of completion record `index`; throws only if the future cannot take it. */

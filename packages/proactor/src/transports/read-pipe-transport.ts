@@ -12,6 +12,7 @@ import type { Future } from '@iocp/futures';
 
 import type { BufferedProtocol, Protocol } from '../protocols';
 import { ProactorBasePipeTransport } from './base-pipe-transport';
+import { copyReceived } from './received-copy';
 
 /** CPython's buffer_size default: one read is at most 64 KiB. */
 export const READ_BUFFER_SIZE = 64 * 1024;
@@ -157,8 +158,7 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
             // End of file: no new read.
             if (length === 0) return;
             // A copy: the buffer is read into again.
-            data = Buffer.allocUnsafe(length);
-            this._data.copy(data, 0, 0, length);
+            data = copyReceived(this._data, length);
           } else {
             fut.cancel();
           }

@@ -15,6 +15,7 @@ import type { Future } from '@iocp/futures';
 import type { Connection } from '../iocp-proactor';
 import type { WriteTransport } from './types';
 import { LOG_THRESHOLD_FOR_CONNLOST_WRITES, ProactorBasePipeTransport } from './base-pipe-transport';
+import { copyReceived } from './received-copy';
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';
@@ -24,9 +25,7 @@ function typeName(value: unknown): string {
 
 /** A copy of `data` the caller cannot change any more. */
 function copyOf(data: Uint8Array): Buffer {
-  const copy = Buffer.allocUnsafe(data.length);
-  copy.set(data);
-  return copy;
+  return copyReceived(data, data.length);
 }
 
 export abstract class ProactorBaseWritePipeTransport extends ProactorBasePipeTransport implements WriteTransport {
