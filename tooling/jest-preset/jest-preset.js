@@ -16,6 +16,8 @@ module.exports = {
   moduleNameMapper: {
     '^@iocp/(futures|native|proactor|pipes|subprocess)$': `${packagesDir}/$1/src/index.ts`,
     '^iocp$': `${packagesDir}/iocp/src/index.ts`,
+    // Test helpers of this preset, by real path (see above for why).
+    '^@iocp/jest-preset/(.*)$': `${__dirname}/$1`,
   },
   transform: {
     '^.+\\.ts$': [

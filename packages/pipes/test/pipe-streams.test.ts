@@ -2,9 +2,6 @@
 // startPipeServer on the shared on-demand loop of @iocp/proactor, in this
 // process and in a child process that uses only @iocp/pipes and must exit
 // by itself once everything is closed.
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { FileNotFoundError, PermissionError } from '@iocp/futures';
@@ -13,6 +10,7 @@ import type { StreamReader, StreamWriter } from '@iocp/proactor';
 import { PipeServer, openPipeConnection, startPipeServer } from '@iocp/pipes';
 
 import { address, isWine } from './helpers';
+import { runNodeScript } from '@iocp/jest-preset/run-node-script';
 
 const DIST = path.resolve(__dirname, '..', 'dist', 'index.js');
 
@@ -128,22 +126,8 @@ const { openPipeConnection, startPipeServer } = require(${JSON.stringify(DIST)})
   console.log('closed');
 })().catch((e) => { console.log('error ' + e.stack); process.exitCode = 3; });
 `;
-    // Output goes to files: node.exe under Wine dies writing to a pipe.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iocp-pipes-child-'));
-    const outFd = fs.openSync(path.join(dir, 'out'), 'w');
-    const errFd = fs.openSync(path.join(dir, 'err'), 'w');
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', outFd, errFd] });
-    fs.closeSync(outFd);
-    fs.closeSync(errFd);
-    const watchdog = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-      child.on('exit', (c, s) => resolve([c, s])),
-    );
-    clearTimeout(watchdog);
-    const out = fs.readFileSync(path.join(dir, 'out'), 'utf8');
-    const err = fs.readFileSync(path.join(dir, 'err'), 'utf8');
-    fs.rmSync(dir, { recursive: true, force: true });
-    expect({ out: out.replace(/\r\n/g, '\n'), err, code, signal }).toEqual({
+    const { out, err, code, signal } = await runNodeScript(script);
+    expect({ out, err, code, signal }).toEqual({
       out: 'HELLO FROM A CHILD\nclosed\n',
       err: '',
       code: 0,

@@ -70,7 +70,7 @@ export class BaseProactorEventLoop extends BaseEventLoop {
    */
   _resourceClosed(): void {}
 
-  // ---- transport factories (TODO(transports)) ----
+  // ---- transport factories ----
   /** @internal Port of _make_socket_transport. */
   _makeSocketTransport(
     sock: Socket,
@@ -152,7 +152,7 @@ export class BaseProactorEventLoop extends BaseEventLoop {
 
   /**
    * @internal Port of BaseProactorEventLoop._start_serving: the accept loop
-   * of one listening socket (TODO(transports)).
+   * of one listening socket (accept-loop.ts).
    */
   _startServing(
     protocolFactory: ProtocolFactory,

@@ -1,9 +1,6 @@
 // The shared on-demand loop: createConnection / createServer called from
 // plain code (no loop run by hand). A child process and a worker thread
 // running plain code must exit by themselves once everything is closed.
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -12,6 +9,7 @@ import { BaseProactorEventLoop, createConnection, createServer, loopForCall, sha
 
 import { openFds } from './helpers';
 import { Recorder } from './loop-helpers';
+import { runNodeScript } from '@iocp/jest-preset/run-node-script';
 
 const DIST = path.resolve(__dirname, '..', 'dist', 'index.js');
 
@@ -45,30 +43,16 @@ async function sharedLoopStopped(): Promise<boolean> {
 }
 
 describe('the shared on-demand loop', () => {
-  // The shared loop lives as long as the process (its proactor's fds too);
-  // these tests close it at the end, as every test closes what it opens.
+  // The shared loop closes itself once idle; these tests close the last one
+  // at the end anyway, as every test closes what it opens.
   afterAll(async () => {
     expect(await sharedLoopStopped()).toBe(true);
     await sharedLoop().close();
   });
 
   it('a child process running plain code exits by itself once everything is closed', async () => {
-    // Output goes to files: node.exe under Wine dies writing to a pipe.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iocp-plain-'));
-    const outFd = fs.openSync(path.join(dir, 'out'), 'w');
-    const errFd = fs.openSync(path.join(dir, 'err'), 'w');
-    const child = spawn(process.execPath, ['-e', PLAIN], { stdio: ['ignore', outFd, errFd] });
-    fs.closeSync(outFd);
-    fs.closeSync(errFd);
-    const watchdog = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-      child.on('exit', (c, s) => resolve([c, s])),
-    );
-    clearTimeout(watchdog);
-    const out = fs.readFileSync(path.join(dir, 'out'), 'utf8');
-    const err = fs.readFileSync(path.join(dir, 'err'), 'utf8');
-    fs.rmSync(dir, { recursive: true, force: true });
-    expect({ out: out.replace(/\r\n/g, '\n'), err, code, signal }).toEqual({ out: 'HELLO\nclosed\n', err: '', code: 0, signal: null });
+    const { out, err, code, signal } = await runNodeScript(PLAIN);
+    expect({ out, err, code, signal }).toEqual({ out: 'HELLO\nclosed\n', err: '', code: 0, signal: null });
   }, 90_000);
 
   it('a worker thread running plain code ends by itself once everything is closed', async () => {

@@ -2,15 +2,13 @@
 // run by hand. They use the shared on-demand loop; a process whose streams
 // and servers are all closed exits by itself. The child process runs the
 // built package (dist/), as a user's script would.
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { asDuplex, openConnection, sharedLoop, sharedLoopIdle, startServer } from '@iocp/proactor';
 import type { StreamReader, StreamWriter } from '@iocp/proactor';
 
 import { openFds } from './helpers';
+import { runNodeScript } from '@iocp/jest-preset/run-node-script';
 
 const DIST = path.resolve(__dirname, '..', 'dist', 'index.js');
 
@@ -56,22 +54,8 @@ describe('streams in plain async code (the shared loop)', () => {
   });
 
   it('a child process using only streams exits by itself once all is closed', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iocp-streams-plain-'));
-    const outFd = fs.openSync(path.join(dir, 'out'), 'w');
-    const errFd = fs.openSync(path.join(dir, 'err'), 'w');
-    const child = spawn(process.execPath, ['-e', PLAIN], { stdio: ['ignore', outFd, errFd] });
-    fs.closeSync(outFd);
-    fs.closeSync(errFd);
-    // Not a timing assertion: a child that never exits fails the test instead of hanging it.
-    const watchdog = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-      child.on('exit', (c, s) => resolve([c, s])),
-    );
-    clearTimeout(watchdog);
-    const out = fs.readFileSync(path.join(dir, 'out'), 'utf8');
-    const err = fs.readFileSync(path.join(dir, 'err'), 'utf8');
-    fs.rmSync(dir, { recursive: true, force: true });
-    expect({ out: out.replace(/\r\n/g, '\n'), err, code, signal }).toEqual({
+    const { out, err, code, signal } = await runNodeScript(PLAIN);
+    expect({ out, err, code, signal }).toEqual({
       out: 'HELLO\nTHROUGH A DUPLEX\nclosed\n',
       err: '',
       code: 0,

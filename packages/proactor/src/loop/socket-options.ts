@@ -5,7 +5,7 @@
 import { native } from '@iocp/native';
 
 import type { Socket } from '../socket';
-import { check } from '../system-error';
+import { check, systemError } from '../system-error';
 
 const IPPROTO_IPV6 = 41;
 const IPV6_V6ONLY = process.platform === 'win32' ? 27 : 26;
@@ -19,8 +19,9 @@ export function setReusePort(sock: Socket): void {
   if (SO_REUSEPORT === null) throw new Error(`reusePort is not supported on this platform (${process.platform})`);
   const r = native.setsockopt(sock._checkedHandle(), native.constants.SOL_SOCKET, SO_REUSEPORT, 1);
   if (typeof r === 'number' && r < 0) {
-    throw new Error('reusePort is not supported: SO_REUSEPORT is defined but not implemented', {
-      cause: r,
+    // CPython's message for an OS that defines SO_REUSEPORT but refuses it.
+    throw new Error('reusePort is not supported: the OS refused SO_REUSEPORT', {
+      cause: systemError(r, 'setsockopt'),
     });
   }
 }

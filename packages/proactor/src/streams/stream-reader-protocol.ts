@@ -72,9 +72,13 @@ export class FlowControlMixin implements Protocol {
     }
   }
 
-  /** @internal The future StreamWriter.waitClosed() waits on. */
+  /**
+   * @internal The future StreamWriter.waitClosed() waits on. Port of
+   * streams.py FlowControlMixin._get_close_waiter, which is abstract (it
+   * raises NotImplementedError): StreamReaderProtocol provides it.
+   */
   _getCloseWaiter(_stream: StreamWriter): Future<void> {
-    throw new Error('_getCloseWaiter is not implemented');
+    throw new TypeError('FlowControlMixin has no close waiter; use a subclass such as StreamReaderProtocol');
   }
 }
 
