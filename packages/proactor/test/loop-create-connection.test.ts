@@ -5,29 +5,12 @@ import { CancelledError, ConnectionRefusedError, OSError, sleep } from '@iocp/fu
 import { Socket } from '@iocp/proactor';
 import type { Protocol, Server } from '@iocp/proactor';
 
-import { listener, openFds } from './helpers';
-import { Recorder, StubResolverLoop, closedPort, inet, inet6, run } from './loop-helpers';
+import { listener } from './helpers';
+import { Recorder, StubResolverLoop, loopPerTest, closedPort, inet, inet6, run } from './loop-helpers';
 
 describe('createConnection', () => {
-  let loop: StubResolverLoop;
-  const closeMe: Array<{ close(): unknown }> = [];
-  let fdsBefore: number;
-
-  beforeEach(() => {
-    fdsBefore = openFds();
-    loop = new StubResolverLoop();
-  });
-
-  afterEach(async () => {
-    for (const c of closeMe.splice(0)) c.close();
-    await loop.close();
-    expect(openFds()).toBe(fdsBefore);
-  });
-
-  function track<T extends { close(): unknown }>(x: T): T {
-    closeMe.push(x);
-    return x;
-  }
+  let loop!: StubResolverLoop;
+  const track = loopPerTest((l) => (loop = l));
 
   it('bad arguments throw synchronously (TypeError / RangeError)', () => {
     const factory = (): Protocol => ({});
@@ -127,24 +110,12 @@ describe('createConnection', () => {
 });
 
 describe('createConnection to a live server', () => {
-  let loop: StubResolverLoop;
-  const closeMe: Array<{ close(): unknown }> = [];
-  let fdsBefore: number;
-
-  beforeEach(() => {
-    fdsBefore = openFds();
-    loop = new StubResolverLoop();
-  });
-
-  afterEach(async () => {
-    for (const c of closeMe.splice(0)) c.close();
-    await loop.close();
-    expect(openFds()).toBe(fdsBefore);
-  });
+  let loop!: StubResolverLoop;
+  const track = loopPerTest((l) => (loop = l));
 
   async function echoServer(host: string | string[] = '127.0.0.1'): Promise<Server> {
     const server = await loop.createServer(() => new Recorder(true), host, 0);
-    closeMe.push(server);
+    track(server);
     return server;
   }
 
@@ -214,9 +185,9 @@ describe('createConnection to a live server', () => {
     async function stuckListener(): Promise<number> {
       const stuck = listener();
       stuck.listen(0);
-      closeMe.push(stuck);
+      track(stuck);
       const filler = new Socket();
-      closeMe.push(filler);
+      track(filler);
       await loop.sockConnect(filler, stuck.getsockname());
       return (stuck.getsockname() as [string, number])[1];
     }
@@ -277,9 +248,9 @@ describe('createConnection to a live server', () => {
   it('connectAcceptedSocket: a transport for a socket accepted by hand', async () => {
     await run(loop, async () => {
       const lsock = listener();
-      closeMe.push(lsock);
+      track(lsock);
       const client = new Socket('inet');
-      closeMe.push(client);
+      track(client);
       const accepting = loop.sockAccept(lsock);
       await loop.sockConnect(client, lsock.getsockname());
       const [conn] = await accepting;
@@ -290,7 +261,7 @@ describe('createConnection to a live server', () => {
       transport.close();
       await proto.lost;
       const udp = new Socket('inet', 'dgram');
-      closeMe.push(udp);
+      track(udp);
       expect(() => loop.connectAcceptedSocket(() => new Recorder(), udp)).toThrow(TypeError);
     });
   });

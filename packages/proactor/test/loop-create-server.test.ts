@@ -5,29 +5,12 @@ import { OSError } from '@iocp/futures';
 import { Socket } from '@iocp/proactor';
 
 import { getV6Only } from '../src/loop/socket-options';
-import { listener, openFds } from './helpers';
-import { Recorder, StubResolverLoop, inet, run } from './loop-helpers';
+import { listener } from './helpers';
+import { Recorder, StubResolverLoop, loopPerTest, inet, run } from './loop-helpers';
 
 describe('createServer', () => {
-  let loop: StubResolverLoop;
-  const closeMe: Array<{ close(): unknown }> = [];
-  let fdsBefore: number;
-
-  beforeEach(() => {
-    fdsBefore = openFds();
-    loop = new StubResolverLoop();
-  });
-
-  afterEach(async () => {
-    for (const c of closeMe.splice(0)) c.close();
-    await loop.close();
-    expect(openFds()).toBe(fdsBefore);
-  });
-
-  function track<T extends { close(): unknown }>(x: T): T {
-    closeMe.push(x);
-    return x;
-  }
+  let loop!: StubResolverLoop;
+  const track = loopPerTest((l) => (loop = l));
 
   const portOf = (s: Socket): number => (s.getsockname() as [string, number])[1];
 

@@ -9,8 +9,7 @@ import { OSError } from '@iocp/futures';
 import { Socket } from '@iocp/proactor';
 import type { DatagramProtocol, DatagramTransport, SockAddr } from '@iocp/proactor';
 
-import { openFds } from './helpers';
-import { StubResolverLoop, inet, inet6, run } from './loop-helpers';
+import { StubResolverLoop, inet, inet6, loopPerTest, run } from './loop-helpers';
 
 class Datagrams implements DatagramProtocol {
   transport: DatagramTransport | null = null;
@@ -38,20 +37,8 @@ class Datagrams implements DatagramProtocol {
 }
 
 describe('createDatagramEndpoint', () => {
-  let loop: StubResolverLoop;
-  let fdsBefore: number;
-  const closeMe: Array<{ close(): unknown }> = [];
-
-  beforeEach(() => {
-    fdsBefore = openFds();
-    loop = new StubResolverLoop();
-  });
-
-  afterEach(async () => {
-    for (const c of closeMe.splice(0)) c.close();
-    await loop.close();
-    expect(openFds()).toBe(fdsBefore);
-  });
+  let loop!: StubResolverLoop;
+  const track = loopPerTest((l) => (loop = l));
 
   async function closeAll(...protos: Datagrams[]): Promise<void> {
     for (const p of protos) p.transport!.close();
@@ -61,9 +48,9 @@ describe('createDatagramEndpoint', () => {
   it('bad arguments throw synchronously, with CPython\'s checks', () => {
     const f = (): Datagrams => new Datagrams();
     const tcp = new Socket();
-    closeMe.push(tcp);
+    track(tcp);
     const udp = new Socket('inet', 'dgram');
-    closeMe.push(udp);
+    track(udp);
     expect(() => loop.createDatagramEndpoint(f, { sock: tcp })).toThrow(/A datagram Socket was expected/);
     expect(() => loop.createDatagramEndpoint(f, { sock: udp, localAddr: ['127.0.0.1', 0] })).toThrow(
       new TypeError('socket modifier options can not be used when sock is specified. (localAddr=["127.0.0.1",0])'),

@@ -4,6 +4,8 @@
 import type { AddrInfo, GetaddrinfoOptions, Transport } from '@iocp/proactor';
 import { BaseProactorEventLoop, Socket } from '@iocp/proactor';
 
+import { openFds } from './helpers';
+
 /** A loop whose name resolution answers from a table (unknown names: the real lookup). */
 export class StubResolverLoop extends BaseProactorEventLoop {
   readonly table = new Map<string, AddrInfo[]>();
@@ -88,4 +90,29 @@ export class Recorder {
     if (this._size >= n) return Promise.resolve(this.data());
     return new Promise((r) => this._waiters.push([n, () => r(this.data())]));
   }
+}
+
+/**
+ * A StubResolverLoop per test of the enclosing describe: `onLoop` gets each
+ * new loop; after each test the objects given to the returned `track` are
+ * closed, then the loop, and no fd may be left open.
+ */
+export function loopPerTest(onLoop: (loop: StubResolverLoop) => void): <T extends { close(): unknown }>(x: T) => T {
+  const closeMe: Array<{ close(): unknown }> = [];
+  let loop: StubResolverLoop;
+  let fdsBefore: number;
+  beforeEach(() => {
+    fdsBefore = openFds();
+    loop = new StubResolverLoop();
+    onLoop(loop);
+  });
+  afterEach(async () => {
+    for (const c of closeMe.splice(0)) c.close();
+    await loop.close();
+    expect(openFds()).toBe(fdsBefore);
+  });
+  return (x) => {
+    closeMe.push(x);
+    return x;
+  };
 }
