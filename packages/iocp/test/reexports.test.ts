@@ -2,6 +2,7 @@
 // so `instanceof` works across them (each package loads exactly once).
 import * as futures from '@iocp/futures';
 import * as native from '@iocp/native';
+import * as pipes from '@iocp/pipes';
 import * as proactor from '@iocp/proactor';
 import * as iocp from 'iocp';
 
@@ -11,6 +12,13 @@ describe('iocp (meta-package)', () => {
     expect(iocp.CancelledError).toBe(futures.CancelledError);
     expect(iocp.IocpProactor).toBe(proactor.IocpProactor);
     expect(iocp.Socket).toBe(proactor.Socket);
+  });
+
+  it('re-exports @iocp/pipes by identity', () => {
+    expect(iocp.PipeServer).toBe(pipes.PipeServer);
+    expect(iocp.startServingPipe).toBe(pipes.startServingPipe);
+    expect(iocp.openPipeConnection).toBe(pipes.openPipeConnection);
+    expect(iocp.PipeHandle).toBe(pipes.PipeHandle);
   });
 
   it('reports the native backend', () => {
