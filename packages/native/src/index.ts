@@ -41,6 +41,10 @@ export const version: string = addon.version;
 export const Core: NativeCoreConstructor = addon.Core;
 /** Words per completion record in `Core.completions`. */
 export const COMPLETION_WORDS = 4;
+/** spawnProcess's stdio value: the child gets the parent's own fd 0/1/2. */
+export const STDIO_INHERIT = -1;
+/** spawnProcess's stdio value: the child gets the null device. */
+export const STDIO_NULL = -2;
 
 /** The backends that can start in this process, default first on Linux. */
 export function availableBackends(): BackendName[] {

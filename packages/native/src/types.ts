@@ -243,4 +243,49 @@ export interface NativeAddon {
   pipePair(duplex?: boolean, overlappedRead?: boolean, overlappedWrite?: boolean, bufsize?: number): [number, number] | number;
   /** After closing a server instance: Linux removes the socket file when nobody listens there; Windows does nothing. */
   pipeRelease(name: string): number;
+
+  /**
+   * Starts a child process (for @iocp/subprocess). Linux: posix_spawn of
+   * `file` (a path the caller resolved; no PATH search) with `argv`;
+   * Windows: CreateProcessW with `file` as lpApplicationName ('' passes
+   * NULL, so the program comes from `commandLine`, which the caller quoted
+   * with CommandLineToArgvW's rules). `env` ('KEY=VALUE' entries) replaces
+   * the environment; null inherits it. `cwd` null: the parent's. stdin,
+   * stdout, stderr: a handle (fd) the child gets as its 0/1/2 (the caller
+   * still closes its own copy afterwards), STDIO_INHERIT (-1) or STDIO_NULL
+   * (-2). The child inherits no other handle. `newGroup`: a Job Object
+   * (Windows) or a process group (Linux) that processSignal(tree) reaches.
+   * Result: [pid, handle, group]: `handle` is waitable until the child
+   * exits (the process handle on Windows, a pidfd on Linux; close it with
+   * closeHandle), `group` the Job Object handle (Windows; close it too) or
+   * the process group id (Linux), 0 without newGroup. Or a negated error:
+   * ENOENT / 2 for a missing program, EACCES / 5 for a directory or a file
+   * that is not executable. A string holding a NUL throws TypeError.
+   */
+  spawnProcess(
+    file: string,
+    argv: readonly string[],
+    commandLine: string,
+    env: readonly string[] | null,
+    cwd: string | null,
+    stdin: number,
+    stdout: number,
+    stderr: number,
+    newGroup?: boolean,
+  ): [pid: number, handle: number, group: number] | number;
+  /**
+   * The child's state, without blocking: [0, 0] while it runs, [1, code]
+   * once it exited, [2, signal] when a signal ended it (Linux). Linux reaps
+   * the child (waitid on this pid only): call it once the handle is
+   * signalled and keep the answer. Or a negated error.
+   */
+  processStatus(handle: number, pid: number): [state: 0 | 1 | 2, value: number] | number;
+  /**
+   * Sends a signal (tree: to the child's group, see spawnProcess). Linux:
+   * pidfd_send_signal / kill(-group). Windows: 9 and 15 terminate
+   * (TerminateProcess / TerminateJobObject with exit code 1), 2 and 21 send
+   * CTRL_C_EVENT / CTRL_BREAK_EVENT; other numbers fail with 87. An exited
+   * child: -ESRCH on Linux, 0 on Windows. 0 or a negated error.
+   */
+  processSignal(handle: number, pid: number, group: number, signal: number, tree?: boolean): number;
 }

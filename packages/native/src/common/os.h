@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace iocp::os {
 
@@ -119,6 +120,70 @@ int PipeSecurity(int64_t handle, std::string* sddl);
 // Call after closing a server instance. Linux: removes the socket file at
 // `name` when no server listens there any more. Windows: nothing to do.
 int PipeRelease(const std::string& name);
+
+// Processes (src/linux/os_process.cc, src/win/os_process.cc), for
+// @iocp/subprocess. Port of windows_utils.Popen / _winapi.CreateProcess on
+// Windows; posix_spawn (vfork-style, no copy of Node's heap) on Linux.
+constexpr int64_t kStdioInherit = -1;  // The child gets the parent's own fd 0/1/2.
+constexpr int64_t kStdioNull = -2;     // The child gets the null device.
+struct SpawnSpec {
+  // Linux: the path executed, already resolved by the caller (no PATH
+  // search here). Windows: lpApplicationName; empty passes NULL, so
+  // CreateProcessW takes the program from command_line and searches for it.
+  std::string file;
+  // Linux: argv, argv[0] first. Windows: unused.
+  std::vector<std::string> argv;
+  // Windows: the whole command line (quoted by the caller with
+  // CommandLineToArgvW's rules), UTF-8. Linux: unused.
+  std::string command_line;
+  // The child's environment as "KEY=VALUE" entries when has_env; otherwise
+  // the child inherits the parent's environment.
+  bool has_env = false;
+  std::vector<std::string> env;
+  // The child's working directory; empty: the parent's.
+  std::string cwd;
+  // The child's stdin, stdout, stderr: a handle (fd) of the parent, which
+  // stays open in the parent (the caller closes its copy after Spawn), or
+  // kStdioInherit / kStdioNull. One handle may serve two slots.
+  int64_t stdio[3] = {kStdioInherit, kStdioInherit, kStdioInherit};
+  // Put the child in a group of its own that ProcessSignal(tree = true)
+  // reaches as a whole: a Job Object (and CREATE_NEW_PROCESS_GROUP) on
+  // Windows, a new process group on Linux.
+  bool new_group = false;
+};
+struct SpawnResult {
+  int64_t pid = 0;
+  // Waitable until the child exits: the process HANDLE on Windows, a pidfd
+  // (O_CLOEXEC) on Linux. The caller closes it with CloseHandle.
+  int64_t handle = -1;
+  // Windows: the Job Object HANDLE when new_group, else 0 (the caller closes
+  // it with CloseHandle). Linux: the process group id when new_group, else 0.
+  int64_t group = 0;
+};
+// Starts a child; 0 or a negated error (a program that does not exist:
+// -ENOENT / -ERROR_FILE_NOT_FOUND; not executable or a directory: -EACCES
+// / -ERROR_ACCESS_DENIED). The child inherits no handle except its three
+// stdio ones (Linux: every fd we make is O_CLOEXEC; Windows:
+// PROC_THREAD_ATTRIBUTE_HANDLE_LIST). It starts with default signal
+// dispositions and an empty signal mask (Linux). On failure nothing is
+// left behind (no child, no handle).
+int Spawn(const SpawnSpec& spec, SpawnResult* out);
+// The child's state, without blocking: 0 while it runs; 1 when it exited,
+// with *value = its exit code; 2 when a signal ended it (Linux), with
+// *value = the signal number. Linux reaps the child (waitid on this pid
+// only, never on other children), so call it once the handle is signalled
+// and keep the answer. Or a negated error.
+int ProcessStatus(int64_t handle, int64_t pid, int* value);
+// Sends signal `sig` to the child (tree: to its group, see new_group).
+// Linux: pidfd_send_signal (no pid-reuse race), or kill(-group) for a tree.
+// Windows: 9 (SIGKILL) and 15 (SIGTERM) call TerminateProcess(handle, 1)
+// (tree: TerminateJobObject(group, 1)); 2 (SIGINT) and 21 (SIGBREAK) send
+// CTRL_C_EVENT / CTRL_BREAK_EVENT to the child's process group
+// (GenerateConsoleCtrlEvent); others: -ERROR_INVALID_PARAMETER. A child
+// that already exited: -ESRCH on Linux; on Windows TerminateProcess's
+// ERROR_ACCESS_DENIED for an exited process is reported as 0 (as CPython's
+// Popen.terminate ignores it when the process has a return code).
+int ProcessSignal(int64_t handle, int64_t pid, int64_t group, int sig, bool tree);
 
 }  // namespace iocp::os
 

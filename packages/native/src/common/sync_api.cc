@@ -317,6 +317,7 @@ void RegisterSyncApi(Napi::Env env, Napi::Object exports) {
   fn("pipeSecurity", PipeSecurityFn);
   fn("pipePair", PipePairFn);
   fn("pipeRelease", PipeReleaseFn);
+  RegisterProcessApi(env, exports);
 }
 
 }  // namespace iocp

@@ -8,6 +8,8 @@ namespace iocp {
 
 // This should be called from the JavaScript thread, at addon load.
 void RegisterSyncApi(Napi::Env env, Napi::Object exports);
+// The process functions (src/common/process_api.cc); called by RegisterSyncApi.
+void RegisterProcessApi(Napi::Env env, Napi::Object exports);
 
 }  // namespace iocp
 
