@@ -55,16 +55,21 @@ export class Recorder {
   readonly events: string[] = [];
   readonly chunks: Buffer[] = [];
   readonly lost: Promise<Error | null>;
+  /** Resolves with connectionMade. */
+  readonly made: Promise<void>;
   private _lost!: (exc: Error | null) => void;
+  private _made!: () => void;
   private _size = 0;
   private readonly _waiters: Array<[number, () => void]> = [];
 
   constructor(private readonly echo = false) {
     this.lost = new Promise((r) => (this._lost = r));
+    this.made = new Promise((r) => (this._made = r));
   }
   connectionMade(t: Transport): void {
     this.transport = t;
     this.events.push('made');
+    this._made();
   }
   dataReceived(data: Buffer): void {
     this.chunks.push(data);

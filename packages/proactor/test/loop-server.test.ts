@@ -160,10 +160,13 @@ describe('Server', () => {
   it('a server closed while clients are connected: clients keep working until they close', async () => {
     await run(loop, async () => {
       const accepted: Recorder[] = [];
+      let bothServed!: () => void;
+      const served = new Promise<void>((r) => (bothServed = r));
       const server = await loop.createServer(
         () => {
           const r = new Recorder(true);
           accepted.push(r);
+          if (accepted.length === 2) void Promise.all(accepted.map((a) => a.made)).then(bothServed);
           return r;
         },
         '127.0.0.1',
@@ -172,7 +175,7 @@ describe('Server', () => {
       const clients = await Promise.all([connect(server), connect(server)]);
       // A client's connect completes when the kernel accepts, maybe before
       // the server's accept loop took it: close once both were served.
-      while (accepted.filter((r) => r.transport !== null).length < 2) await sleep(1);
+      await served;
       server.close();
       expect(server.sockets).toEqual([]);
       for (const [i, c] of clients.entries()) {
