@@ -95,9 +95,9 @@ export function echoTarget(factor, what) {
  */
 export function peerTargets(specs) {
   return (summary) =>
-    specs.map(({ peer, vs, factor, what }) => {
+    specs.map(({ peer, vs, factor, what, node = 'Node net' }) => {
       const p = summary.peers.find((x) => x.id === peer);
-      const against = vs === 'node' ? 'Node net' : 'the best C ceiling';
+      const against = vs === 'node' ? node : 'the best C ceiling';
       const text = `${p?.label ?? peer} ${what} >= ${factor}x ${against}`;
       const ratio = vs === 'node' ? p?.vsNode : p?.vsCeiling;
       if (p?.status !== 'ok' || ratio == null) return { text, met: null };

@@ -58,6 +58,17 @@ export function summarize(workload, results, seconds) {
     const errors = extras.reduce((n, e) => n + (e.errors ?? 0), 0);
     const other = extras.map((e) => e.otherCpuPct).filter((x) => typeof x === 'number');
     const errorText = extras.map((e) => e.error).find(Boolean);
+    // Peers that report their own memory (rss_mb, fds before and after each
+    // round) keep it per round, for memory targets (spawn-seq).
+    const memory = extras
+      .filter((e) => typeof e.fds === 'number')
+      .map((e) => ({
+        rssMbBefore: e.rss_mb_before,
+        rssMb: e.rss_mb,
+        fdsBefore: e.fds_before,
+        fds: e.fds,
+        count: e.count,
+      }));
     return {
       ...base,
       median: round(med, 6),
@@ -68,6 +79,7 @@ export function summarize(workload, results, seconds) {
       p50_us: pick('p50_us'),
       p99_us: pick('p99_us'),
       otherCpuPct: other.length ? other : undefined,
+      memory: memory.length ? memory : undefined,
       ...(errors ? { errors, note: `${errors} errors (${errorText ?? 'see loadgen'})` } : {}),
     };
   });
