@@ -60,7 +60,10 @@ export interface Child {
 }
 
 /** spawnProcess with argv on Linux and its list2cmdline on Windows. */
-export function spawnRaw(argv: readonly string[], o: SpawnOptions = {}): [number, number, number] | number {
+export function spawnRaw(
+  argv: readonly string[],
+  o: SpawnOptions = {},
+): [number, number, number] | number {
   const stdio = o.stdio ?? [STDIO_INHERIT, STDIO_INHERIT, STDIO_INHERIT];
   return native.spawnProcess(
     o.file ?? argv[0],
@@ -108,7 +111,12 @@ export async function settleChildren(t: Harness): Promise<void> {
 }
 
 /** A node child running `script` (with `args` after it in process.argv). */
-export function spawnNode(t: Harness, script: string, args: readonly string[] = [], o: SpawnOptions = {}): Child {
+export function spawnNode(
+  t: Harness,
+  script: string,
+  args: readonly string[] = [],
+  o: SpawnOptions = {},
+): Child {
   return spawn(t, [NODE, '-e', script, ...args], o);
 }
 
