@@ -105,7 +105,9 @@ export function spawn(t: Harness, argv: readonly string[], o: SpawnOptions = {})
  */
 export async function settleChildren(t: Harness): Promise<void> {
   for (const child of [...(unsettled.get(t) ?? [])]) {
-    native.processSignal(child.handle, child.pid, child.group, 9);
+    // A tree kill for a group: its grandchildren go too. (Linux: the child
+    // is not reaped yet, so its group id still names its group.)
+    native.processSignal(child.handle, child.pid, child.group, 9, child.group !== 0);
     await exitOf(t, child);
   }
 }

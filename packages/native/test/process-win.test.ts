@@ -91,6 +91,18 @@ describeWindows('Windows processes on iocp', () => {
     expect(await exitOf(t, child)).toEqual([1, 0]);
   });
 
+  it('a stdio handle that is not open fails with ERROR_INVALID_HANDLE', () => {
+    const pair = native.pipePair(false, true, false);
+    if (typeof pair === 'number') throw new Error(`pipePair: ${pair}`);
+    const [r, w] = pair;
+    native.closeHandle(r);
+    native.closeHandle(w);
+    // w was just closed: its value names nothing now.
+    expect(spawnRaw([process.execPath, '-e', '0'], { stdio: [STDIO_NULL, w, STDIO_NULL] })).toBe(
+      -6,
+    );
+  });
+
   // The issue's "the child's tree killed on kill() when the user asks for it".
   it('newGroup puts the child in a Job Object that a tree kill ends with its grandchild', async () => {
     const out = outputPipe(t);
