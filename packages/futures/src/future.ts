@@ -194,7 +194,7 @@ export class Future<T = unknown> extends Promise<T> implements PromiseLike<T> {
   /** @internal */ _cancelMessage: string | undefined = undefined;
   /** @internal */ _cancelledExc: CancelledError | null = null;
   /** @internal */ _logTraceback = false;
-  /** @hidden For other @iocp packages: where the future was made (debug mode only). */
+  /** @hidden For the other packages of this project: where the future was made (debug mode only). */
   _sourceTraceback: string | null = null;
 
   constructor(opts?: FutureOptions) {

@@ -42,9 +42,9 @@ export interface TransportServer {
 }
 
 export class BaseProactorEventLoop extends BaseEventLoop {
-  /** @hidden For subclasses and other @iocp packages. The proactor all I/O of this loop goes through. */
+  /** @hidden For subclasses and the other packages of this project. The proactor all I/O of this loop goes through. */
   readonly _proactor: IocpProactor;
-  /** @hidden For subclasses and other @iocp packages. The accept loop of each listening socket being served (CPython's _accept_futures). */
+  /** @hidden For subclasses and the other packages of this project. The accept loop of each listening socket being served (CPython's _accept_futures). */
   private readonly _acceptLoops = new Map<Socket, AcceptLoop>();
   private _closingPromise: Promise<void> | null = null;
 
@@ -57,7 +57,7 @@ export class BaseProactorEventLoop extends BaseEventLoop {
 
   // ---- lifetime hooks (the shared on-demand loop counts open resources) ----
   /**
-   * @hidden For subclasses and other @iocp packages. A transport or a serving socket of this loop opened. Transports
+   * @hidden For subclasses and the other packages of this project. A transport or a serving socket of this loop opened. Transports
    * call it once when constructed; _startServing once per listening socket.
    * The default does nothing; the shared loop (./loop/shared-loop.ts) keeps
    * running while the count is above zero.
@@ -65,13 +65,13 @@ export class BaseProactorEventLoop extends BaseEventLoop {
   _resourceOpened(): void {}
 
   /**
-   * @hidden For subclasses and other @iocp packages. The matching close: a transport calls it once, right after its
+   * @hidden For subclasses and the other packages of this project. The matching close: a transport calls it once, right after its
    * protocol's connectionLost() ran; _stopServing once per listening socket.
    */
   _resourceClosed(): void {}
 
   // ---- transport factories ----
-  /** @hidden For subclasses and other @iocp packages. Port of _make_socket_transport. */
+  /** @hidden For subclasses and the other packages of this project. Port of _make_socket_transport. */
   _makeSocketTransport(
     sock: Socket,
     protocol: BaseProtocol,
@@ -82,7 +82,7 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     return new ProactorSocketTransport(this, sock, protocol, waiter, extra, server);
   }
 
-  /** @hidden For subclasses and other @iocp packages. Port of _make_duplex_pipe_transport (a PipeHandle or a stream Socket). */
+  /** @hidden For subclasses and the other packages of this project. Port of _make_duplex_pipe_transport (a PipeHandle or a stream Socket). */
   _makeDuplexPipeTransport(
     pipe: Connection,
     protocol: BaseProtocol,
@@ -92,18 +92,18 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     return new ProactorDuplexPipeTransport(this, pipe, protocol, waiter, extra);
   }
 
-  /** @hidden For subclasses and other @iocp packages. Port of _make_read_pipe_transport. */
+  /** @hidden For subclasses and the other packages of this project. Port of _make_read_pipe_transport. */
   _makeReadPipeTransport(pipe: Connection, protocol: BaseProtocol, waiter?: Future<void> | null, extra?: Record<string, unknown>): ReadTransport {
     return new ProactorReadPipeTransport(this, pipe, protocol, waiter, extra);
   }
 
-  /** @hidden For subclasses and other @iocp packages. Port of _make_write_pipe_transport. */
+  /** @hidden For subclasses and the other packages of this project. Port of _make_write_pipe_transport. */
   _makeWritePipeTransport(pipe: Connection, protocol: BaseProtocol, waiter?: Future<void> | null, extra?: Record<string, unknown>): WriteTransport {
     // connectionLost follows when the other end closes.
     return new ProactorWritePipeTransport(this, pipe, protocol, waiter, extra);
   }
 
-  /** @hidden For subclasses and other @iocp packages. Port of _make_datagram_transport. */
+  /** @hidden For subclasses and the other packages of this project. Port of _make_datagram_transport. */
   _makeDatagramTransport(
     sock: Socket,
     protocol: BaseProtocol,
@@ -151,7 +151,7 @@ export class BaseProactorEventLoop extends BaseEventLoop {
   }
 
   /**
-   * @hidden For subclasses and other @iocp packages. Port of BaseProactorEventLoop._start_serving: the accept loop
+   * @hidden For subclasses and the other packages of this project. Port of BaseProactorEventLoop._start_serving: the accept loop
    * of one listening socket (accept-loop.ts).
    */
   _startServing(
@@ -168,14 +168,14 @@ export class BaseProactorEventLoop extends BaseEventLoop {
     this.callSoon(accept.step, null);
   }
 
-  /** @hidden For subclasses and other @iocp packages. Port of _stop_serving: cancels the accept of a listening socket and closes it. */
+  /** @hidden For subclasses and the other packages of this project. Port of _stop_serving: cancels the accept of a listening socket and closes it. */
   _stopServing(sock: Socket): void {
     const accept = this._acceptLoops.get(sock);
     if (accept !== undefined) accept.end();
     else sock.close();
   }
 
-  /** @hidden For subclasses and other @iocp packages. An accept loop ended (stopped, failed or cancelled): counted once. */
+  /** @hidden For subclasses and the other packages of this project. An accept loop ended (stopped, failed or cancelled): counted once. */
   _acceptLoopEnded(accept: AcceptLoop): void {
     if (this._acceptLoops.get(accept.sock) !== accept) return;
     this._acceptLoops.delete(accept.sock);
@@ -183,7 +183,7 @@ export class BaseProactorEventLoop extends BaseEventLoop {
   }
 
   /**
-   * @hidden For subclasses and other @iocp packages. The base refusal, with a clearer message when the shared
+   * @hidden For subclasses and the other packages of this project. The base refusal, with a clearer message when the shared
    * on-demand loop is what runs (./loop/shared-loop-refusal.ts).
    */
   override _refuseToRun(): RuntimeError | null {

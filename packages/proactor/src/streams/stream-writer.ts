@@ -122,7 +122,7 @@ export class StreamWriter {
     return future;
   }
 
-  /** Out of scope: @iocp has no TLS layer, so this always throws. */
+  /** Out of scope: this project has no TLS layer, so this always throws. */
   startTls(..._args: unknown[]): never {
     throw new Error('StreamWriter.startTls() is not supported: @iocp has no TLS layer');
   }
