@@ -42,7 +42,8 @@ export function ratioTarget(ratio, what) {
   return (summary) => {
     const iocp = summary.peers.find((p) => p.id === 'iocp');
     const node = summary.peers.find((p) => p.id === 'node');
-    if (iocp?.status !== 'ok' || node?.status !== 'ok') return [{ text: `${what} >= ${ratio}x Node`, met: null }];
+    if (iocp?.status !== 'ok' || node?.status !== 'ok')
+      return [{ text: `${what} >= ${ratio}x Node`, met: null }];
     const r = iocp.median / node.median;
     return [{ text: `${what} >= ${ratio}x Node (measured ${r.toFixed(2)}x)`, met: r >= ratio }];
   };

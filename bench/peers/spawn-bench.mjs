@@ -57,7 +57,9 @@ async function nodePipeRound(seconds) {
   });
   const elapsed = (now() - t0) / 1000;
   c.kill('SIGKILL');
-  await new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.on('exit', resolve)));
+  await new Promise((resolve) =>
+    c.exitCode !== null || c.signalCode !== null ? resolve() : c.on('exit', resolve),
+  );
   return { count: bytes, seconds: elapsed };
 }
 
@@ -72,19 +74,28 @@ function setUp() {
     sub = requireIocp('@iocp/subprocess');
     proactor = requireIocp('@iocp/proactor');
   } catch (err) {
-    return { reason: err.missing ?? `@iocp/subprocess failed to load: ${err.message.split('\n')[0]}` };
+    return {
+      reason: err.missing ?? `@iocp/subprocess failed to load: ${err.message.split('\n')[0]}`,
+    };
   }
   const loop = new proactor.BaseProactorEventLoop();
   const inLoop = (fn) => loop.runUntilComplete(() => fn());
   const once = async () => {
-    const p = await sub.createSubprocessExec(TRUE, [], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
+    const p = await sub.createSubprocessExec(TRUE, [], {
+      stdin: 'ignore',
+      stdout: 'ignore',
+      stderr: 'ignore',
+    });
     await p.wait();
   };
   if (which === 'iocp-pipe') {
     return {
       round: (seconds) =>
         inLoop(async () => {
-          const p = await sub.createSubprocessExec('cat', ['/dev/zero'], { stdout: 'pipe', stdin: 'ignore' });
+          const p = await sub.createSubprocessExec('cat', ['/dev/zero'], {
+            stdout: 'pipe',
+            stdin: 'ignore',
+          });
           let bytes = 0;
           const t0 = now();
           while (now() - t0 < seconds * 1000) bytes += (await p.stdout.read(1 << 20)).length;
@@ -110,7 +121,9 @@ async function main() {
         state.reason = `failed: ${String(err.message).split('\n')[0]}`;
       }
     }
-    process.stdout.write(JSON.stringify(state.reason ? { ok: false, reason: state.reason } : { ok: true }) + '\n');
+    process.stdout.write(
+      JSON.stringify(state.reason ? { ok: false, reason: state.reason } : { ok: true }) + '\n',
+    );
     process.exit(0);
   }
   if (state.reason) {

@@ -18,19 +18,30 @@ import { Process } from './process';
 import { makeSubprocessTransport } from './subprocess-exec';
 import { SubprocessStreamProtocol } from './subprocess-stream-protocol';
 
-function split(opts: unknown, what: string): [number | undefined, BaseProactorEventLoop, CheckedOptions] {
+function split(
+  opts: unknown,
+  what: string,
+): [number | undefined, BaseProactorEventLoop, CheckedOptions] {
   if (opts === undefined || opts === null) opts = {};
-  if (typeof opts !== 'object' || Array.isArray(opts)) throw new TypeError(`opts must be an object, not ${describeType(opts)}`);
+  if (typeof opts !== 'object' || Array.isArray(opts))
+    throw new TypeError(`opts must be an object, not ${describeType(opts)}`);
   const { limit, loop, ...rest } = opts as ProcessOptions;
-  if (limit !== undefined && typeof limit !== 'number') throw new TypeError('opts.limit must be a number');
+  if (limit !== undefined && typeof limit !== 'number')
+    throw new TypeError('opts.limit must be a number');
   if (limit !== undefined && !(limit > 0)) throw new RangeError('opts.limit cannot be <= 0');
-  if (loop !== undefined && !(loop instanceof BaseProactorEventLoop)) throw new TypeError('opts.loop must be a BaseProactorEventLoop');
+  if (loop !== undefined && !(loop instanceof BaseProactorEventLoop))
+    throw new TypeError('opts.loop must be a BaseProactorEventLoop');
   // As CPython's create_subprocess_*: each stdio slot defaults to the parent's own.
   const checked = checkOptions(rest, 'inherit');
   return [limit, loop ?? loopForCall(what), checked];
 }
 
-async function start(limit: number | undefined, loop: BaseProactorEventLoop, command: Command, opts: CheckedOptions): Promise<Process> {
+async function start(
+  limit: number | undefined,
+  loop: BaseProactorEventLoop,
+  command: Command,
+  opts: CheckedOptions,
+): Promise<Process> {
   const protocol = new SubprocessStreamProtocol(limit, loop);
   const transport = await makeSubprocessTransport(loop, protocol, command, opts);
   return new Process(transport, protocol, loop);
@@ -42,9 +53,14 @@ async function start(limit: number | undefined, loop: BaseProactorEventLoop, com
  * name holds no path separator. stdin, stdout and stderr default to
  * 'inherit'.
  */
-export function createSubprocessExec(program: string, args: readonly string[] = [], opts?: ProcessOptions): Promise<Process> {
+export function createSubprocessExec(
+  program: string,
+  args: readonly string[] = [],
+  opts?: ProcessOptions,
+): Promise<Process> {
   const argv = [checkString(program, 'program')];
-  if (!Array.isArray(args)) throw new TypeError(`args must be an array of strings, not ${describeType(args)}`);
+  if (!Array.isArray(args))
+    throw new TypeError(`args must be an array of strings, not ${describeType(args)}`);
   args.forEach((arg, i) => argv.push(checkString(arg, `args[${i}]`)));
   const [limit, loop, checked] = split(opts, 'createSubprocessExec()');
   return holdWhile(loop, () => start(limit, loop, { shell: false, argv }, checked));

@@ -47,7 +47,8 @@ export interface ProcessOptions extends SubprocessOptions {
 }
 
 /** A checked stdio slot. */
-export type StdioSlot = { kind: 'pipe' | 'inherit' | 'ignore' | 'stdout' } | { kind: 'fd'; fd: number };
+export type StdioSlot =
+  { kind: 'pipe' | 'inherit' | 'ignore' | 'stdout' } | { kind: 'fd'; fd: number };
 
 /** The options once checked. */
 export interface CheckedOptions {
@@ -70,7 +71,8 @@ export function checkNoNul(s: string, name: string): string {
 
 /** A string without NUL, or TypeError. */
 export function checkString(value: unknown, name: string): string {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string, not ${describeType(value)}`);
+  if (typeof value !== 'string')
+    throw new TypeError(`${name} must be a string, not ${describeType(value)}`);
   return checkNoNul(value, name);
 }
 
@@ -80,28 +82,45 @@ export function describeType(value: unknown): string {
   return typeof value;
 }
 
-function checkStdio(value: unknown, name: string, dflt: StdioSlot['kind'], allowStdout: boolean): StdioSlot {
+function checkStdio(
+  value: unknown,
+  name: string,
+  dflt: StdioSlot['kind'],
+  allowStdout: boolean,
+): StdioSlot {
   if (value === undefined) return { kind: dflt } as StdioSlot;
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
-      throw new RangeError(`opts.${name} must be a file descriptor (an integer >= 0), got ${value}`);
+      throw new RangeError(
+        `opts.${name} must be a file descriptor (an integer >= 0), got ${value}`,
+      );
     }
     return { kind: 'fd', fd: value };
   }
-  if (value === 'pipe' || value === 'inherit' || value === 'ignore' || (allowStdout && value === 'stdout')) {
+  if (
+    value === 'pipe' ||
+    value === 'inherit' ||
+    value === 'ignore' ||
+    (allowStdout && value === 'stdout')
+  ) {
     return { kind: value };
   }
   const allowed = `'pipe', 'inherit', 'ignore'${allowStdout ? ", 'stdout'" : ''} or a file descriptor`;
-  if (typeof value === 'string') throw new RangeError(`opts.${name} must be ${allowed}, got '${value}'`);
+  if (typeof value === 'string')
+    throw new RangeError(`opts.${name} must be ${allowed}, got '${value}'`);
   throw new TypeError(`opts.${name} must be ${allowed}, not ${describeType(value)}`);
 }
 
 // Port of the environment checks of subprocess.py (_execute_child): a name
 // holding '=' (Windows: past its first character, as '=C:' names exist) or
 // an empty name is refused.
-function checkEnv(value: unknown, platform: NodeJS.Platform): [string[] | null, string | undefined] {
+function checkEnv(
+  value: unknown,
+  platform: NodeJS.Platform,
+): [string[] | null, string | undefined] {
   if (value === undefined || value === null) return [null, process.env.PATH];
-  if (typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`opts.env must be an object, not ${describeType(value)}`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new TypeError(`opts.env must be an object, not ${describeType(value)}`);
   const windows = platform === 'win32';
   let names = Object.keys(value);
   if (windows) {
@@ -142,12 +161,18 @@ function compareEnvEntries(a: string, b: string): number {
 }
 
 /** Checks the options (defaults: `dflt` for the three stdio slots). */
-export function checkOptions(opts: unknown, dflt: 'pipe' | 'inherit', platform: NodeJS.Platform = process.platform): CheckedOptions {
+export function checkOptions(
+  opts: unknown,
+  dflt: 'pipe' | 'inherit',
+  platform: NodeJS.Platform = process.platform,
+): CheckedOptions {
   if (opts === undefined || opts === null) opts = {};
-  if (typeof opts !== 'object' || Array.isArray(opts)) throw new TypeError(`opts must be an object, not ${describeType(opts)}`);
+  if (typeof opts !== 'object' || Array.isArray(opts))
+    throw new TypeError(`opts must be an object, not ${describeType(opts)}`);
   const o = opts as SubprocessOptions;
   const cwd = o.cwd === undefined || o.cwd === null ? null : checkString(o.cwd, 'opts.cwd');
-  if (o.killTree !== undefined && typeof o.killTree !== 'boolean') throw new TypeError('opts.killTree must be a boolean');
+  if (o.killTree !== undefined && typeof o.killTree !== 'boolean')
+    throw new TypeError('opts.killTree must be a boolean');
   const [env, path] = checkEnv(o.env, platform);
   return {
     stdin: checkStdio(o.stdin, 'stdin', dflt, false),

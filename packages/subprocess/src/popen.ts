@@ -34,7 +34,9 @@ function windowsShell(cmd: string): [file: string, commandLine: string] {
     const root = process.env.SystemRoot ?? process.env.SYSTEMROOT ?? '';
     comspec = `${root}\\System32\\cmd.exe`;
     if (!/^[A-Za-z]:\\/.test(comspec)) {
-      throw osErrorFromNative(2, 'spawn', { message: 'shell not found: neither %ComSpec% nor %SystemRoot% is set' });
+      throw osErrorFromNative(2, 'spawn', {
+        message: 'shell not found: neither %ComSpec% nor %SystemRoot% is set',
+      });
     }
   }
   const absolute = /^([A-Za-z]:)?\\/.test(comspec);
@@ -111,7 +113,17 @@ export class Popen {
       } else {
         stderrH = slotHandle(opts.stderr, 2);
       }
-      const r = native.spawnProcess(file, argv, commandLine, opts.env, opts.cwd, stdinH, stdoutH, stderrH, opts.killTree);
+      const r = native.spawnProcess(
+        file,
+        argv,
+        commandLine,
+        opts.env,
+        opts.cwd,
+        stdinH,
+        stdoutH,
+        stderrH,
+        opts.killTree,
+      );
       if (typeof r === 'number') throw osErrorFromNative(-r, `spawn ${name}`);
       [this.pid, this._handle, this._group] = r;
       this.killTree = opts.killTree;
@@ -172,7 +184,11 @@ export class Popen {
 }
 
 /** native.pipePair, or the OSError. */
-function pair(duplex: boolean, overlappedRead: boolean, overlappedWrite: boolean): [number, number] {
+function pair(
+  duplex: boolean,
+  overlappedRead: boolean,
+  overlappedWrite: boolean,
+): [number, number] {
   const r = native.pipePair(duplex, overlappedRead, overlappedWrite, PIPE_BUFSIZE);
   if (typeof r === 'number') throw osErrorFromNative(-r, 'pipe');
   return r;
@@ -190,7 +206,8 @@ function slotHandle(slot: StdioSlot, _which: number): number {
   if (slot.kind === 'ignore') return STDIO_NULL;
   if (slot.kind === 'fd') {
     const h = native.fdToHandle(slot.fd);
-    if (h < 0) throw osErrorFromNative(-h, 'spawn', { message: `not an open file descriptor: ${slot.fd}` });
+    if (h < 0)
+      throw osErrorFromNative(-h, 'spawn', { message: `not an open file descriptor: ${slot.fd}` });
     return h;
   }
   return STDIO_INHERIT;

@@ -19,7 +19,11 @@ export class Process {
   /** The child's process id. */
   readonly pid: number;
 
-  constructor(transport: BaseSubprocessTransport, protocol: SubprocessStreamProtocol, loop: BaseProactorEventLoop) {
+  constructor(
+    transport: BaseSubprocessTransport,
+    protocol: SubprocessStreamProtocol,
+    loop: BaseProactorEventLoop,
+  ) {
     this._transport = transport;
     this._protocol = protocol;
     this._loop = loop;
@@ -70,7 +74,8 @@ export class Process {
     try {
       if (input !== null) {
         stdin.write(input);
-        if (debug) logger.debug(`${this.toString()} communicate: feed stdin (${input.length} bytes)`);
+        if (debug)
+          logger.debug(`${this.toString()} communicate: feed stdin (${input.length} bytes)`);
       }
       await stdin.drain();
     } catch (exc) {
@@ -109,7 +114,8 @@ export class Process {
       if (typeof input === 'string') data = Buffer.from(input);
       else if (input instanceof Uint8Array) data = input;
       else throw new TypeError('input must be a Uint8Array or a string');
-      if (this.stdin === null && data.length > 0) throw new TypeError('input given, but stdin is not a pipe');
+      if (this.stdin === null && data.length > 0)
+        throw new TypeError('input given, but stdin is not a pipe');
     }
     const loop = this._loop;
     const stdin = loop.createTask(() => (this.stdin !== null ? this._feedStdin(data) : null));

@@ -45,7 +45,11 @@ function probe(file: string): 'ok' | 'ENOENT' | 'EACCES' {
  * see it), else the first match in `searchPath`. Throws FileNotFoundError
  * or PermissionError as exec would fail.
  */
-export function resolveProgram(program: string, searchPath: string | undefined, cwd: string | null): string {
+export function resolveProgram(
+  program: string,
+  searchPath: string | undefined,
+  cwd: string | null,
+): string {
   const base = cwd ?? process.cwd();
   if (program.includes('/')) return path.resolve(base, program);
   if (program.length === 0) throw spawnError('ENOENT', program);

@@ -29,10 +29,13 @@ const WINDOWS_NUMBERS: ReadonlySet<number> = new Set(WINDOWS_NAMES.values());
 /** The signal number for the native processSignal(); throws TypeError / RangeError on bad input. */
 export function signalNumber(sig: unknown, platform: NodeJS.Platform = process.platform): number {
   if (typeof sig !== 'number' && typeof sig !== 'string') {
-    throw new TypeError(`signal must be a number or a signal name, not ${sig === null ? 'null' : typeof sig}`);
+    throw new TypeError(
+      `signal must be a number or a signal name, not ${sig === null ? 'null' : typeof sig}`,
+    );
   }
   if (platform === 'win32') {
-    const n = typeof sig === 'string' ? WINDOWS_NAMES.get(sig) : WINDOWS_NUMBERS.has(sig) ? sig : undefined;
+    const n =
+      typeof sig === 'string' ? WINDOWS_NAMES.get(sig) : WINDOWS_NUMBERS.has(sig) ? sig : undefined;
     if (n === undefined) {
       throw new RangeError(
         `Unsupported signal: ${String(sig)} (Windows: SIGTERM, SIGKILL, SIGINT / CTRL_C_EVENT, SIGBREAK / CTRL_BREAK_EVENT)`,
@@ -45,7 +48,8 @@ export function signalNumber(sig: unknown, platform: NodeJS.Platform = process.p
     if (n === undefined) throw new RangeError(`Unknown signal: ${sig}`);
     return n;
   }
-  if (!Number.isInteger(sig) || sig < 0 || sig > 64) throw new RangeError(`signal must be an integer in [0, 64], got ${sig}`);
+  if (!Number.isInteger(sig) || sig < 0 || sig > 64)
+    throw new RangeError(`signal must be an integer in [0, 64], got ${sig}`);
   return sig;
 }
 

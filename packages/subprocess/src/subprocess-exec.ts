@@ -16,18 +16,22 @@ import type { SubprocessTransport } from './subprocess-transport';
 
 /** Checks argv: a non-empty array of strings without NUL. */
 export function checkArgv(argv: unknown, name = 'argv'): string[] {
-  if (!Array.isArray(argv)) throw new TypeError(`${name} must be an array of strings, not ${describeType(argv)}`);
-  if (argv.length === 0) throw new RangeError(`${name} must not be empty (the program comes first)`);
+  if (!Array.isArray(argv))
+    throw new TypeError(`${name} must be an array of strings, not ${describeType(argv)}`);
+  if (argv.length === 0)
+    throw new RangeError(`${name} must not be empty (the program comes first)`);
   return argv.map((a, i) => checkString(a, `${name}[${i}]`));
 }
 
 function checkLoop(loop: unknown): BaseProactorEventLoop {
-  if (!(loop instanceof BaseProactorEventLoop)) throw new TypeError('loop must be a BaseProactorEventLoop');
+  if (!(loop instanceof BaseProactorEventLoop))
+    throw new TypeError('loop must be a BaseProactorEventLoop');
   return loop;
 }
 
 function checkFactory(protocolFactory: unknown): void {
-  if (typeof protocolFactory !== 'function') throw new TypeError('protocolFactory must be a function');
+  if (typeof protocolFactory !== 'function')
+    throw new TypeError('protocolFactory must be a function');
 }
 
 // Port of _make_subprocess_transport: on any failure after the spawn (the
@@ -59,7 +63,9 @@ async function start<P extends SubprocessProtocol>(
   opts: CheckedOptions,
 ): Promise<[SubprocessTransport, P]> {
   const protocol = protocolFactory();
-  const what = command.shell ? `run shell command ${JSON.stringify(command.cmd)}` : `execute program ${JSON.stringify(command.argv[0])}`;
+  const what = command.shell
+    ? `run shell command ${JSON.stringify(command.cmd)}`
+    : `execute program ${JSON.stringify(command.argv[0])}`;
   const transport = await makeSubprocessTransport(loop, protocol, command, opts);
   if (loop.getDebug()) logger.debug(`${what}: ${transport.toString()}`);
   return [transport, protocol];

@@ -120,7 +120,11 @@ export class SubprocessStreamProtocol extends FlowControlMixin implements Subpro
     }
     const why = this._stdinError;
     if (why instanceof BrokenPipeError) throw why;
-    throw new BrokenPipeError('the pipe to the child process stdin is closed', undefined, why === null ? {} : { cause: why });
+    throw new BrokenPipeError(
+      'the pipe to the child process stdin is closed',
+      undefined,
+      why === null ? {} : { cause: why },
+    );
   }
 
   /** @internal */

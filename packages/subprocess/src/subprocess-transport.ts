@@ -15,7 +15,12 @@
 // keeps running until connectionLost ran), like the other transports.
 import { ProcessLookupError, logger } from '@iocp/futures';
 import type { Future } from '@iocp/futures';
-import type { BaseProactorEventLoop, BaseTransport, PipeHandle, SubprocessProtocol } from '@iocp/proactor';
+import type {
+  BaseProactorEventLoop,
+  BaseTransport,
+  PipeHandle,
+  SubprocessProtocol,
+} from '@iocp/proactor';
 
 import type { CheckedOptions } from './options';
 import { ReadSubprocessPipeProto, WriteSubprocessPipeProto, describePipe } from './pipe-protocols';
@@ -40,7 +45,8 @@ export interface SubprocessTransport extends BaseTransport {
   kill(): void;
 }
 
-type ProtocolMethod = 'connectionMade' | 'pipeDataReceived' | 'pipeConnectionLost' | 'processExited' | 'connectionLost';
+type ProtocolMethod =
+  'connectionMade' | 'pipeDataReceived' | 'pipeConnectionLost' | 'processExited' | 'connectionLost';
 
 export class BaseSubprocessTransport implements SubprocessTransport, PipeOwner {
   /** @internal */ _closed = false;
@@ -138,7 +144,11 @@ export class BaseSubprocessTransport implements SubprocessTransport, PipeOwner {
       f.result();
       returncode = proc.poll();
     } catch (exc) {
-      this._loop.callExceptionHandler({ message: 'Waiting for a child process failed', exception: exc, transport: this });
+      this._loop.callExceptionHandler({
+        message: 'Waiting for a child process failed',
+        exception: exc,
+        transport: this,
+      });
       return;
     }
     if (returncode === null) {
@@ -171,7 +181,8 @@ export class BaseSubprocessTransport implements SubprocessTransport, PipeOwner {
   }
 
   setProtocol(protocol: SubprocessProtocol): void {
-    if (typeof protocol !== 'object' || protocol === null) throw new TypeError('protocol must be an object');
+    if (typeof protocol !== 'object' || protocol === null)
+      throw new TypeError('protocol must be an object');
     this._protocol = protocol;
   }
 
@@ -223,7 +234,8 @@ export class BaseSubprocessTransport implements SubprocessTransport, PipeOwner {
 
   // Port of _check_proc: ProcessLookupError once the transport finished.
   private _checkProc(): Popen {
-    if (this._proc === null) throw new ProcessLookupError('the process has finished (its transport is closed)');
+    if (this._proc === null)
+      throw new ProcessLookupError('the process has finished (its transport is closed)');
     return this._proc;
   }
 
@@ -249,7 +261,8 @@ export class BaseSubprocessTransport implements SubprocessTransport, PipeOwner {
       if (proc.stdout !== null) await this._connectPipe(1, proc.stdout, ReadSubprocessPipeProto);
       if (proc.stderr !== null) await this._connectPipe(2, proc.stderr, ReadSubprocessPipeProto);
       this._loop.callSoon(callProtocol, this, 'connectionMade', [this]);
-      for (const [method, args] of this._pendingCalls ?? []) this._loop.callSoon(callProtocol, this, method, args);
+      for (const [method, args] of this._pendingCalls ?? [])
+        this._loop.callSoon(callProtocol, this, method, args);
       this._pendingCalls = null;
     } catch (exc) {
       if (waiter !== null && !waiter.cancelled()) waiter.setException(exc as Error);
@@ -261,12 +274,18 @@ export class BaseSubprocessTransport implements SubprocessTransport, PipeOwner {
   // Port of loop.connect_write_pipe / connect_read_pipe with the pipe
   // protocols. The protocol is registered at once, so close() reaches a
   // pipe whose connectionMade has not run yet.
-  private async _connectPipe(fd: number, pipe: PipeHandle, Proto: typeof WriteSubprocessPipeProto): Promise<void> {
+  private async _connectPipe(
+    fd: number,
+    pipe: PipeHandle,
+    Proto: typeof WriteSubprocessPipeProto,
+  ): Promise<void> {
     const loop = this._loop;
     const waiter = loop.createFuture<void>();
     const proto = new Proto(this, fd);
     proto.pipe =
-      fd === 0 ? loop._makeWritePipeTransport(pipe, proto, waiter) : loop._makeReadPipeTransport(pipe, proto, waiter);
+      fd === 0
+        ? loop._makeWritePipeTransport(pipe, proto, waiter)
+        : loop._makeReadPipeTransport(pipe, proto, waiter);
     this._pipes.set(fd, proto);
     try {
       await waiter;
@@ -307,7 +326,8 @@ export class BaseSubprocessTransport implements SubprocessTransport, PipeOwner {
   /** @internal */
   _processExited(returncode: number): void {
     if (this._returncode !== null) return;
-    if (this._loop.getDebug()) logger.debug(`${this.toString()} exited with return code ${returncode}`);
+    if (this._loop.getDebug())
+      logger.debug(`${this.toString()} exited with return code ${returncode}`);
     this._returncode = returncode;
     this._call('processExited', []);
     this._tryFinish();
@@ -356,11 +376,18 @@ export class BaseSubprocessTransport implements SubprocessTransport, PipeOwner {
 }
 
 /** Calls one method of the transport's protocol, if it has it (connectionLost through the transport). */
-function callProtocol(transport: BaseSubprocessTransport, method: ProtocolMethod, args: unknown[]): void {
+function callProtocol(
+  transport: BaseSubprocessTransport,
+  method: ProtocolMethod,
+  args: unknown[],
+): void {
   if (method === 'connectionLost') {
     transport._callConnectionLost(args[0] as Error | null);
     return;
   }
-  const protocol = transport._protocol as unknown as Record<string, ((...a: unknown[]) => void) | undefined>;
+  const protocol = transport._protocol as unknown as Record<
+    string,
+    ((...a: unknown[]) => void) | undefined
+  >;
   protocol[method]?.(...args);
 }

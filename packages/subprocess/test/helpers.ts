@@ -27,9 +27,11 @@ export const SCRIPTS = {
   /** Prints its arguments as JSON. */
   argv: 'process.stdout.write(JSON.stringify(process.argv.slice(1)))',
   /** Writes argv[1] MiB of 'x' to stdout, in 64 KiB writes. */
-  bigOut: "const b=Buffer.alloc(65536,120);let n=Number(process.argv[1])*16;(function w(){while(n>0){n--;if(!process.stdout.write(b))return process.stdout.once('drain',w)}})()",
+  bigOut:
+    "const b=Buffer.alloc(65536,120);let n=Number(process.argv[1])*16;(function w(){while(n>0){n--;if(!process.stdout.write(b))return process.stdout.once('drain',w)}})()",
   /** Closes stdin at once, says so, then waits a bit for the parent's write. */
-  closeStdin: "require('fs').closeSync(0);process.stdout.write('closed\\n');setTimeout(()=>{},5000)",
+  closeStdin:
+    "require('fs').closeSync(0);process.stdout.write('closed\\n');setTimeout(()=>{},5000)",
 } as const;
 
 /** [program, args] running `script` in a child Node. */

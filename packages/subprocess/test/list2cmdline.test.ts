@@ -61,7 +61,22 @@ describe('list2cmdline', () => {
 
   it('round-trips spaces, tabs, quotes, backslashes and unicode through the CommandLineToArgvW rules', () => {
     const cases = [
-      ['prog', 'a b', 'tab\there', '', 'q"uote', '"', '\\', 'trail\\', 'trail space\\', 'dir\\sub dir\\', 'x\\\\"y', 'héllo wörld', '日本語 テキスト', '😀 emoji'],
+      [
+        'prog',
+        'a b',
+        'tab\there',
+        '',
+        'q"uote',
+        '"',
+        '\\',
+        'trail\\',
+        'trail space\\',
+        'dir\\sub dir\\',
+        'x\\\\"y',
+        'héllo wörld',
+        '日本語 テキスト',
+        '😀 emoji',
+      ],
       ['C:\\Program Files\\node.exe', '--flag="a b"', '\\\\server\\share', '""', '\\"\\"'],
     ];
     for (const args of cases) expect(commandLineToArgv(list2cmdline(args))).toEqual(args);
@@ -98,9 +113,17 @@ describe('signal names and numbers', () => {
 describe('option checks', () => {
   it('defaults, stdio values and stderr "stdout"', () => {
     const o = checkOptions(undefined, 'pipe', 'linux');
-    expect([o.stdin, o.stdout, o.stderr]).toEqual([{ kind: 'pipe' }, { kind: 'pipe' }, { kind: 'pipe' }]);
+    expect([o.stdin, o.stdout, o.stderr]).toEqual([
+      { kind: 'pipe' },
+      { kind: 'pipe' },
+      { kind: 'pipe' },
+    ]);
     const p = checkOptions({ stdin: 'ignore', stdout: 3, stderr: 'stdout' }, 'inherit', 'linux');
-    expect([p.stdin, p.stdout, p.stderr]).toEqual([{ kind: 'ignore' }, { kind: 'fd', fd: 3 }, { kind: 'stdout' }]);
+    expect([p.stdin, p.stdout, p.stderr]).toEqual([
+      { kind: 'ignore' },
+      { kind: 'fd', fd: 3 },
+      { kind: 'stdout' },
+    ]);
     expect(p.env).toBeNull();
     expect(p.killTree).toBe(false);
   });
@@ -129,7 +152,11 @@ describe('option checks', () => {
   });
 
   it('Windows env: names case-insensitive (the first in sort order wins), block sorted, "=C:" names kept', () => {
-    const o = checkOptions({ env: { path: 'b', PATH: 'a', zeta: '1', Alpha: '2', '=C:': 'C:\\' } }, 'pipe', 'win32');
+    const o = checkOptions(
+      { env: { path: 'b', PATH: 'a', zeta: '1', Alpha: '2', '=C:': 'C:\\' } },
+      'pipe',
+      'win32',
+    );
     expect(o.env).toEqual(['=C:=C:\\', 'Alpha=2', 'PATH=a', 'zeta=1']);
     expect(o.path).toBe('a');
   });

@@ -27,7 +27,11 @@ describe('without a loop', () => {
   });
 
   it('createSubprocessExec from plain async code: the shared loop runs while the child lives and stops after', async () => {
-    const proc = await createSubprocessExec(NODE, ['-e', SCRIPTS.upperLine], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
+    const proc = await createSubprocessExec(NODE, ['-e', SCRIPTS.upperLine], {
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
     expect(sharedLoop().isRunning()).toBe(true);
     const [out, err] = await proc.communicate(Buffer.from('plain\n'));
     expect(out!.toString()).toBe('PLAIN\n');
@@ -39,7 +43,11 @@ describe('without a loop', () => {
   });
 
   it('streaming stdout line by line from plain async code', async () => {
-    const proc = await createSubprocessExec(NODE, ['-e', "for (let i = 0; i < 5; i++) console.log('line ' + i)"], { stdout: 'pipe' });
+    const proc = await createSubprocessExec(
+      NODE,
+      ['-e', "for (let i = 0; i < 5; i++) console.log('line ' + i)"],
+      { stdout: 'pipe' },
+    );
     const lines: string[] = [];
     for await (const line of proc.stdout!) lines.push(line.toString().trimEnd());
     expect(lines).toEqual(['line 0', 'line 1', 'line 2', 'line 3', 'line 4']);
@@ -57,7 +65,12 @@ const { createSubprocessExec } = require(${JSON.stringify(DIST)});
 })().catch((e) => { console.log('error ' + e.stack); process.exitCode = 3; });
 `;
     const { out, err, code, signal } = await runNodeScript(script);
-    expect({ out, err, code, signal }).toEqual({ out: 'hello from a grandchild 0\n', err: '', code: 0, signal: null });
+    expect({ out, err, code, signal }).toEqual({
+      out: 'hello from a grandchild 0\n',
+      err: '',
+      code: 0,
+      signal: null,
+    });
   }, 90_000);
 });
 
@@ -68,7 +81,11 @@ describe('beside Node child_process', () => {
         const c = spawn(NODE, ['-e', `process.exitCode = ${10 + i}`], { stdio: 'ignore' });
         return new Promise<number | null>((resolve) => c.on('exit', (code) => resolve(code)));
       });
-      const ours = await Promise.all(Array.from({ length: 4 }, (_, i) => createSubprocessExec(NODE, ['-e', `process.exitCode = ${20 + i}`])));
+      const ours = await Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          createSubprocessExec(NODE, ['-e', `process.exitCode = ${20 + i}`]),
+        ),
+      );
       expect(await Promise.all(ours.map((p) => p.wait()))).toEqual([20, 21, 22, 23]);
       expect(await Promise.all(theirs)).toEqual([10, 11, 12, 13]);
     });
@@ -76,17 +93,24 @@ describe('beside Node child_process', () => {
 });
 
 describe('killTree', () => {
-  it.each(['kill', 'terminate'] as const)('%s() with killTree reaches the grandchild too', async (method) => {
-    await inLoop(async () => {
-      const proc = await createSubprocessExec(NODE, ['-e', PARENT_OF_GRANDCHILD], { stdout: 'pipe', killTree: true });
-      const seen = new Set<string>();
-      while (seen.size < 2) seen.add((await proc.stdout!.readline()).toString().trim());
-      expect([...seen].sort()).toEqual(['child', 'grandchild']);
-      proc[method]();
-      // The grandchild holds the stdout pipe too: its end comes only once
-      // both are gone.
-      expect((await proc.stdout!.read()).length).toBe(0);
-      expect(await proc.wait()).toBe(killedStatus(method === 'kill' ? 'SIGKILL' : 'SIGTERM'));
-    });
-  }, 60_000);
+  it.each(['kill', 'terminate'] as const)(
+    '%s() with killTree reaches the grandchild too',
+    async (method) => {
+      await inLoop(async () => {
+        const proc = await createSubprocessExec(NODE, ['-e', PARENT_OF_GRANDCHILD], {
+          stdout: 'pipe',
+          killTree: true,
+        });
+        const seen = new Set<string>();
+        while (seen.size < 2) seen.add((await proc.stdout!.readline()).toString().trim());
+        expect([...seen].sort()).toEqual(['child', 'grandchild']);
+        proc[method]();
+        // The grandchild holds the stdout pipe too: its end comes only once
+        // both are gone.
+        expect((await proc.stdout!.read()).length).toBe(0);
+        expect(await proc.wait()).toBe(killedStatus(method === 'kill' ? 'SIGKILL' : 'SIGTERM'));
+      });
+    },
+    60_000,
+  );
 });

@@ -6,13 +6,23 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { BrokenPipeError, CancelledError, FileNotFoundError, PermissionError, sleep } from '@iocp/futures';
+import {
+  BrokenPipeError,
+  CancelledError,
+  FileNotFoundError,
+  PermissionError,
+  sleep,
+} from '@iocp/futures';
 import { createSubprocessExec, createSubprocessShell } from '@iocp/subprocess';
 import type { Process } from '@iocp/subprocess';
 
 import { NODE, SCRIPTS, inLoop, isWindows, killedStatus, node } from './helpers';
 
-function exec(script: string, args: string[] = [], opts: Parameters<typeof createSubprocessExec>[2] = {}): Promise<Process> {
+function exec(
+  script: string,
+  args: string[] = [],
+  opts: Parameters<typeof createSubprocessExec>[2] = {},
+): Promise<Process> {
   const [program, argv] = node(script, ...args);
   return createSubprocessExec(program, argv, opts);
 }
@@ -78,7 +88,11 @@ describe('Process', () => {
       const file = path.join(dir, 'out');
       const fd = fs.openSync(file, 'w');
       try {
-        const proc = await exec(SCRIPTS.outErr, [], { stdin: 'ignore', stdout: fd, stderr: 'ignore' });
+        const proc = await exec(SCRIPTS.outErr, [], {
+          stdin: 'ignore',
+          stdout: fd,
+          stderr: 'ignore',
+        });
         expect(await proc.wait()).toBe(0);
       } finally {
         fs.closeSync(fd);
@@ -134,7 +148,11 @@ describe('Process', () => {
   if (!isWindows) {
     it('sendSignal() reaches the handler of a child that catches it', async () => {
       await inLoop(async () => {
-        const proc = await exec("process.on('SIGUSR1',()=>{process.stdout.write('got it\\n');process.exit(3)});process.stdout.write('ready\\n');setInterval(()=>{},1000)", [], { stdout: 'pipe' });
+        const proc = await exec(
+          "process.on('SIGUSR1',()=>{process.stdout.write('got it\\n');process.exit(3)});process.stdout.write('ready\\n');setInterval(()=>{},1000)",
+          [],
+          { stdout: 'pipe' },
+        );
         await proc.stdout!.readline();
         proc.sendSignal(os.constants.signals.SIGUSR1);
         expect((await proc.stdout!.readline()).toString()).toBe('got it\n');
@@ -256,7 +274,9 @@ describe('Process', () => {
   it('50 processes at once', async () => {
     await inLoop(async () => {
       const procs = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => exec(SCRIPTS.argv, [`child ${i}`], { stdout: 'pipe', stdin: 'ignore' })),
+        Array.from({ length: 50 }, (_, i) =>
+          exec(SCRIPTS.argv, [`child ${i}`], { stdout: 'pipe', stdin: 'ignore' }),
+        ),
       );
       const results = await Promise.all(procs.map((p) => p.communicate()));
       results.forEach(([out], i) => expect(JSON.parse(out!.toString())).toEqual([`child ${i}`]));
@@ -270,11 +290,15 @@ describe('Process', () => {
     await inLoop(async () => {
       const cwd = fs.realpathSync(os.tmpdir());
       const env = { ...process.env, IOCP_SUB_TEST: 'héllo wörld' };
-      const proc = await exec('process.stdout.write(JSON.stringify([process.env.IOCP_SUB_TEST, process.cwd()]))', [], {
-        stdout: 'pipe',
-        env,
-        cwd,
-      });
+      const proc = await exec(
+        'process.stdout.write(JSON.stringify([process.env.IOCP_SUB_TEST, process.cwd()]))',
+        [],
+        {
+          stdout: 'pipe',
+          env,
+          cwd,
+        },
+      );
       const [out] = await proc.communicate();
       const [value, dir] = JSON.parse(out!.toString()) as [string, string];
       expect(value).toBe('héllo wörld');
@@ -295,7 +319,17 @@ describe('Process', () => {
 
   it('arguments with spaces, quotes, backslashes and unicode reach the child unchanged', async () => {
     await inLoop(async () => {
-      const args = ['a b', '', 'q"uote', 'back\\slash', 'trail\\', 'tail space\\', '"both"', 'héllo 日本 😀', '\t'];
+      const args = [
+        'a b',
+        '',
+        'q"uote',
+        'back\\slash',
+        'trail\\',
+        'tail space\\',
+        '"both"',
+        'héllo 日本 😀',
+        '\t',
+      ];
       const proc = await exec(SCRIPTS.argv, args, { stdout: 'pipe' });
       const [out] = await proc.communicate();
       expect(JSON.parse(out!.toString())).toEqual(args);
@@ -315,8 +349,12 @@ describe('Process', () => {
 describe('bad input', () => {
   it('a missing program rejects with FileNotFoundError', async () => {
     await inLoop(async () => {
-      await expect(createSubprocessExec('iocp-no-such-program-xyz')).rejects.toBeInstanceOf(FileNotFoundError);
-      await expect(createSubprocessExec(path.join(os.tmpdir(), 'iocp-missing', 'prog'))).rejects.toBeInstanceOf(FileNotFoundError);
+      await expect(createSubprocessExec('iocp-no-such-program-xyz')).rejects.toBeInstanceOf(
+        FileNotFoundError,
+      );
+      await expect(
+        createSubprocessExec(path.join(os.tmpdir(), 'iocp-missing', 'prog')),
+      ).rejects.toBeInstanceOf(FileNotFoundError);
     });
   });
 
@@ -335,12 +373,16 @@ describe('bad input', () => {
         await inLoop(async () => {
           await expect(createSubprocessExec(file)).rejects.toBeInstanceOf(PermissionError);
           const env = { PATH: dir };
-          await expect(createSubprocessExec('not-exec', [], { env })).rejects.toBeInstanceOf(PermissionError);
+          await expect(createSubprocessExec('not-exec', [], { env })).rejects.toBeInstanceOf(
+            PermissionError,
+          );
           // A later PATH entry that has it executable wins (execvp's search).
           const dir2 = path.join(dir, 'bin');
           fs.mkdirSync(dir2);
           fs.writeFileSync(path.join(dir2, 'not-exec'), '#!/bin/sh\nexit 5\n', { mode: 0o755 });
-          const proc = await createSubprocessExec('not-exec', [], { env: { PATH: `${dir}:${dir2}` } });
+          const proc = await createSubprocessExec('not-exec', [], {
+            env: { PATH: `${dir}:${dir2}` },
+          });
           expect(await proc.wait()).toBe(5);
         });
       } finally {

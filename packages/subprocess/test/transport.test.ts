@@ -3,7 +3,12 @@
 // and test_windows_utils.py PopenTests.
 import { CancelledError, ProcessLookupError } from '@iocp/futures';
 import { IocpProactor, PipeHandle } from '@iocp/proactor';
-import type { BaseTransport, ReadTransport, SubprocessProtocol, WriteTransport } from '@iocp/proactor';
+import type {
+  BaseTransport,
+  ReadTransport,
+  SubprocessProtocol,
+  WriteTransport,
+} from '@iocp/proactor';
 import { BaseSubprocessTransport, Popen, subprocessExec, subprocessShell } from '@iocp/subprocess';
 
 import { checkOptions } from '../src/options';
@@ -28,7 +33,8 @@ class Recorder implements SubprocessProtocol {
     if (!this.data.has(fd)) this.data.set(fd, []);
     this.data.get(fd)!.push(data);
     const last = this.events[this.events.length - 1] as [string, number] | string;
-    if (!(Array.isArray(last) && last[0] === 'pipeDataReceived' && last[1] === fd)) this.events.push(['pipeDataReceived', fd]);
+    if (!(Array.isArray(last) && last[0] === 'pipeDataReceived' && last[1] === fd))
+      this.events.push(['pipeDataReceived', fd]);
   }
   pipeConnectionLost(fd: number, exc: Error | null): void {
     this.events.push(['pipeConnectionLost', fd, exc]);
@@ -52,7 +58,12 @@ describe('subprocessExec (protocol API)', () => {
   it('the protocol callbacks come in CPython order, connectionLost last', async () => {
     await inLoop(async (loop) => {
       const [program, args] = node(SCRIPTS.outErr);
-      const [transport, proto] = await subprocessExec(loop, () => new Recorder(), [program, ...args], { stdin: 'ignore' });
+      const [transport, proto] = await subprocessExec(
+        loop,
+        () => new Recorder(),
+        [program, ...args],
+        { stdin: 'ignore' },
+      );
       expect(transport).toBeInstanceOf(BaseSubprocessTransport);
       expect(proto.events[0]).toBe('connectionMade');
       expect(proto.transport).toBe(transport);
@@ -62,12 +73,25 @@ describe('subprocessExec (protocol API)', () => {
       expect(await proto.done).toBeNull();
       expect(proto.text(1)).toBe('stdout');
       expect(proto.text(2)).toBe('stderr');
-      const ev = proto.events.map((e) => (Array.isArray(e) ? `${e[0] as string}:${e[1] as number}` : e));
+      const ev = proto.events.map((e) =>
+        Array.isArray(e) ? `${e[0] as string}:${e[1] as number}` : e,
+      );
       expect(ev[ev.length - 1]).toBe('connectionLost');
       expect([...ev].sort()).toEqual(
-        ['connectionMade', 'pipeDataReceived:1', 'pipeDataReceived:2', 'pipeConnectionLost:1', 'pipeConnectionLost:2', 'processExited', 'connectionLost'].sort(),
+        [
+          'connectionMade',
+          'pipeDataReceived:1',
+          'pipeDataReceived:2',
+          'pipeConnectionLost:1',
+          'pipeConnectionLost:2',
+          'processExited',
+          'connectionLost',
+        ].sort(),
       );
-      for (const fd of [1, 2]) expect(ev.indexOf(`pipeDataReceived:${fd}`)).toBeLessThan(ev.indexOf(`pipeConnectionLost:${fd}`));
+      for (const fd of [1, 2])
+        expect(ev.indexOf(`pipeDataReceived:${fd}`)).toBeLessThan(
+          ev.indexOf(`pipeConnectionLost:${fd}`),
+        );
       expect(transport.getReturncode()).toBe(0);
       transport.close();
       // Once finished, signals have no process to reach.
@@ -78,7 +102,10 @@ describe('subprocessExec (protocol API)', () => {
   it('write to the stdin pipe transport, read the echo, close: exit 0', async () => {
     await inLoop(async (loop) => {
       const [program, args] = node(SCRIPTS.echo);
-      const [transport, proto] = await subprocessExec(loop, () => new Recorder(), [program, ...args]);
+      const [transport, proto] = await subprocessExec(loop, () => new Recorder(), [
+        program,
+        ...args,
+      ]);
       const stdin = transport.getPipeTransport(0) as WriteTransport;
       expect(typeof stdin.write).toBe('function');
       expect(typeof (transport.getPipeTransport(1) as ReadTransport).pauseReading).toBe('function');
@@ -95,7 +122,10 @@ describe('subprocessExec (protocol API)', () => {
   it('close() kills a child that still runs; connectionLost follows', async () => {
     await inLoop(async (loop) => {
       const [program, args] = node(SCRIPTS.sleeper);
-      const [transport, proto] = await subprocessExec(loop, () => new Recorder(), [program, ...args]);
+      const [transport, proto] = await subprocessExec(loop, () => new Recorder(), [
+        program,
+        ...args,
+      ]);
       expect(transport.isClosing()).toBe(false);
       transport.close();
       expect(transport.isClosing()).toBe(true);
@@ -108,7 +138,12 @@ describe('subprocessExec (protocol API)', () => {
   it('close() of a child that already exited keeps its exit status', async () => {
     await inLoop(async (loop) => {
       const [program, args] = node(SCRIPTS.exitWith, '3');
-      const [transport, proto] = await subprocessExec(loop, () => new Recorder(), [program, ...args], { stdin: 'ignore' });
+      const [transport, proto] = await subprocessExec(
+        loop,
+        () => new Recorder(),
+        [program, ...args],
+        { stdin: 'ignore' },
+      );
       await proto.done;
       transport.close();
       expect(transport.getReturncode()).toBe(3);
@@ -122,7 +157,9 @@ describe('subprocessExec (protocol API)', () => {
     await inLoop(async (loop) => {
       const [program, args] = node(SCRIPTS.sleeper);
       let made: Recorder | null = null;
-      const task = loop.createTask(() => subprocessExec(loop, () => (made = new Recorder()), [program, ...args]));
+      const task = loop.createTask(() =>
+        subprocessExec(loop, () => (made = new Recorder()), [program, ...args]),
+      );
       loop.callSoon(() => task.cancel());
       await expect(task).rejects.toBeInstanceOf(CancelledError);
       expect(made).not.toBeNull();
@@ -132,13 +169,19 @@ describe('subprocessExec (protocol API)', () => {
 
   it('subprocessShell runs a command line; argument errors are synchronous', async () => {
     await inLoop(async (loop) => {
-      const [transport, proto] = await subprocessShell(loop, () => new Recorder(), 'echo shell', { stdin: 'ignore' });
+      const [transport, proto] = await subprocessShell(loop, () => new Recorder(), 'echo shell', {
+        stdin: 'ignore',
+      });
       await proto.done;
       expect(proto.text(1).trim()).toBe('shell');
       transport.close();
-      expect(() => subprocessShell(loop, () => new Recorder(), 5 as unknown as string)).toThrow(TypeError);
+      expect(() => subprocessShell(loop, () => new Recorder(), 5 as unknown as string)).toThrow(
+        TypeError,
+      );
       expect(() => subprocessExec(loop, () => new Recorder(), [])).toThrow(RangeError);
-      expect(() => subprocessExec(loop, () => new Recorder(), 'ls' as unknown as string[])).toThrow(TypeError);
+      expect(() => subprocessExec(loop, () => new Recorder(), 'ls' as unknown as string[])).toThrow(
+        TypeError,
+      );
       expect(() => subprocessExec({} as never, () => new Recorder(), [NODE])).toThrow(TypeError);
       expect(() => subprocessExec(loop, null as never, [NODE])).toThrow(TypeError);
     });
@@ -150,7 +193,10 @@ describe('Popen', () => {
   // PipeHandles the proactor reads and writes.
   it('pipes are PipeHandles a proactor writes and reads; the exit shows on the process handle', async () => {
     const proactor = new IocpProactor();
-    const p = new Popen({ shell: false, argv: [NODE, '-e', SCRIPTS.upperLine] }, checkOptions({}, 'pipe'));
+    const p = new Popen(
+      { shell: false, argv: [NODE, '-e', SCRIPTS.upperLine] },
+      checkOptions({}, 'pipe'),
+    );
     try {
       for (const f of [p.stdin, p.stdout, p.stderr]) expect(f).toBeInstanceOf(PipeHandle);
       const msg = Buffer.from('blah\n');
@@ -176,13 +222,18 @@ describe('Popen', () => {
   });
 
   it('a failed spawn leaves nothing open', () => {
-    expect(() => new Popen({ shell: false, argv: ['iocp-no-such-program-xyz'] }, checkOptions({}, 'pipe'))).toThrow(/ENOENT/);
+    expect(
+      () =>
+        new Popen({ shell: false, argv: ['iocp-no-such-program-xyz'] }, checkOptions({}, 'pipe')),
+    ).toThrow(/ENOENT/);
     if (!isWindows) {
       // The fd count is the leak check's job too; here the pipes made for
       // the failed child must be gone at once.
       const before = openFds();
       for (let i = 0; i < 20; i++) {
-        expect(() => new Popen({ shell: false, argv: ['/nonexistent/prog'] }, checkOptions({}, 'pipe'))).toThrow();
+        expect(
+          () => new Popen({ shell: false, argv: ['/nonexistent/prog'] }, checkOptions({}, 'pipe')),
+        ).toThrow();
       }
       expect(openFds()).toBe(before);
     }
