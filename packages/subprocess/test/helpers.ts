@@ -26,9 +26,9 @@ export const SCRIPTS = {
   exitWith: 'process.exitCode=Number(process.argv[1])',
   /** Prints its arguments as JSON. */
   argv: 'process.stdout.write(JSON.stringify(process.argv.slice(1)))',
-  /** Writes argv[1] MiB of 'x' to stdout, in 64 KiB writes. */
+  /** Writes argv[1] KiB of 'x' to stdout, in 64 KiB writes. */
   bigOut:
-    "const b=Buffer.alloc(65536,120);let n=Number(process.argv[1])*16;(function w(){while(n>0){n--;if(!process.stdout.write(b))return process.stdout.once('drain',w)}})()",
+    "let left=Number(process.argv[1])*1024;const b=Buffer.alloc(65536,120);(function w(){while(left>0){const n=Math.min(left,65536);left-=n;if(!process.stdout.write(n===65536?b:b.subarray(0,n)))return process.stdout.once('drain',w)}})()",
   /** Closes stdin at once, says so, then waits a bit for the parent's write. */
   closeStdin:
     "require('fs').closeSync(0);process.stdout.write('closed\\n');setTimeout(()=>{},5000)",

@@ -238,11 +238,11 @@ describe('Process', () => {
     await inLoop(async () => {
       // 96 KiB: less than the reader holds before it pauses its transport
       // (2 x 64 KiB), so the child writes it all and exits unread.
-      const small = await exec(SCRIPTS.bigOut, ['0.09375'], { stdout: 'pipe' });
+      const small = await exec(SCRIPTS.bigOut, ['96'], { stdout: 'pipe' });
       expect(await small.wait()).toBe(0);
       expect((await small.stdout!.read()).length).toBe(96 * 1024);
       // 8 MiB: the child exits while most of it is still on its way.
-      const big = await exec(SCRIPTS.bigOut, ['8'], { stdout: 'pipe' });
+      const big = await exec(SCRIPTS.bigOut, ['8192'], { stdout: 'pipe' });
       let total = 0;
       for (;;) {
         const chunk = await big.stdout!.read(1 << 20);
@@ -256,7 +256,7 @@ describe('Process', () => {
 
   it('a child killed while it writes: what it wrote is read, then EOF, returncode of the kill', async () => {
     await inLoop(async () => {
-      const proc = await exec(SCRIPTS.bigOut, ['1000'], { stdout: 'pipe' });
+      const proc = await exec(SCRIPTS.bigOut, ['1024000'], { stdout: 'pipe' });
       const first = await proc.stdout!.readexactly(100_000);
       expect(first.every((b) => b === 120)).toBe(true);
       proc.kill();
