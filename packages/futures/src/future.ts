@@ -193,7 +193,7 @@ export class Future<T = unknown> extends Promise<T> implements PromiseLike<T> {
   _callbacks: CallbackEntry[] | null = null;
   /** @internal */ _cancelMessage: string | undefined = undefined;
   /** @internal */ _cancelledExc: CancelledError | null = null;
-  /** @internal */ _logTraceback = false;
+  /** @hidden For the other packages of this project. */ _logTraceback = false;
   /** @hidden For the other packages of this project: where the future was made (debug mode only). */
   _sourceTraceback: string | null = null;
 
