@@ -94,7 +94,7 @@ function windowsLeg() {
   const out = join(outDir, 'iocp.json');
   const log = join(outDir, 'iocp.log');
   rmSync(out, { force: true });
-  // node.exe under Wine must write to a file, never to a pipe (WINDOWS-CI.md).
+  // node.exe under Wine must write to a file, never to a pipe (docs/windows-testing.md).
   const native = toWine(join(root, 'packages', 'native', 'prebuilds', 'win32-x64', 'iocp.node'));
   const args = [nodeExe, '-r', toWine(join(root, 'tooling', 'jest-preset', 'windows-realpath.js')),
     toWine(jestBin), '--ci', '--json', `--outputFile=${toWine(out)}`, ...jestArgs];

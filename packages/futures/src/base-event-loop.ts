@@ -295,7 +295,7 @@ export abstract class BaseEventLoop {
   protected _processEvents(): void {}
 
   /**
-   * @internal For an event source that just delivered events on Node's I/O
+   * @hidden For the other packages of this project (kept in the .d.ts). For an event source that just delivered events on Node's I/O
    * callback (the proactor, after a batch of completions): an idle running
    * loop runs its iteration now instead of on the next setImmediate. This
    * is asyncio's order (select() returns, events are processed, the ready
@@ -313,7 +313,7 @@ export abstract class BaseEventLoop {
   }
 
   /**
-   * @internal An event source starts delivering a batch that ends with
+   * @hidden For the other packages of this project. An event source starts delivering a batch that ends with
    * _iterateNow(): until then callSoon() arms no setImmediate (the
    * iteration runs right after the batch anyway).
    */
@@ -332,7 +332,7 @@ export abstract class BaseEventLoop {
   }
 
   // Port of base_events.py BaseEventLoop._check_closed and _check_running.
-  /** @internal The error that keeps the loop from running now, or null. */
+  /** @hidden For the other packages of this project: the error that keeps the loop from running now, or null. */
   _refuseToRun(): RuntimeError | null {
     if (this._closed) return new RuntimeError('Event loop is closed');
     if (this._running) return new RuntimeError('This event loop is already running');

@@ -52,7 +52,9 @@ export class SendfileNotAvailableError extends RuntimeError {}
 // Port of exceptions.py IncompleteReadError.
 /** The stream ended before `expected` bytes were read; `partial` holds what was read. */
 export class IncompleteReadError extends Error {
+  /** The bytes read before the stream ended. */
   readonly partial: Buffer;
+  /** How many bytes were expected (null: up to a separator). */
   readonly expected: number | null;
 
   constructor(partial: Buffer, expected: number | null) {
@@ -67,6 +69,7 @@ export class IncompleteReadError extends Error {
 // Port of exceptions.py LimitOverrunError.
 /** The buffer limit was reached while looking for a separator; `consumed` bytes are to be consumed. */
 export class LimitOverrunError extends Error {
+  /** How many bytes to consume (drop) to get past the data that hit the limit. */
   readonly consumed: number;
 
   constructor(message: string, consumed: number) {

@@ -193,8 +193,8 @@ export class Future<T = unknown> extends Promise<T> implements PromiseLike<T> {
   _callbacks: CallbackEntry[] | null = null;
   /** @internal */ _cancelMessage: string | undefined = undefined;
   /** @internal */ _cancelledExc: CancelledError | null = null;
-  /** @internal */ _logTraceback = false;
-  /** @internal Where the future was made (debug mode only). */
+  /** @hidden For the other packages of this project. */ _logTraceback = false;
+  /** @hidden For the other packages of this project: where the future was made (debug mode only). */
   _sourceTraceback: string | null = null;
 
   constructor(opts?: FutureOptions) {

@@ -86,7 +86,7 @@ export class TimerHandle extends Handle {
   /** @internal */ readonly _when: number;
   /** @internal Tie-breaker: timers with the same deadline run in call order. */
   readonly _seq: number;
-  /** @internal True while the handle sits in the loop's timer heap. */
+  /** @hidden For the other packages of this project: true while the handle sits in the loop's timer heap. */
   _scheduled = false;
 
   constructor(when: number, seq: number, callback: Callback, args: unknown[], loop: BaseEventLoop) {

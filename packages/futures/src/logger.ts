@@ -5,8 +5,11 @@
 
 /** The sink for the package's log lines. Every method may be replaced. */
 export interface Logger {
+  /** The default exception handler's reports (unhandled errors of callbacks, tasks, futures). */
   error(message: string): void;
+  /** Debug-mode warnings (slow callbacks, ...). */
   warn(message: string): void;
+  /** Debug-mode detail; dropped by default. */
   debug(message: string): void;
 }
 

@@ -5,6 +5,11 @@
 //                                     -> prebuilds/win32-x64/iocp.node
 //   node scripts/build.mjs --asan     host build with AddressSanitizer + UBSan
 //                                     -> build-asan/iocp.node
+//   node scripts/build.mjs --prebuild the host build that ships in the package
+//                                     -> prebuilds/<platform>-<arch>/iocp.node
+//                                     (Linux: libstdc++ and libgcc linked
+//                                     statically, so only glibc is needed;
+//                                     MSVC: the static C runtime)
 //   --debug                           Debug instead of Release
 // Nothing is downloaded: node-api-headers and node-addon-api come from npm.
 import { execFileSync } from 'node:child_process';
@@ -35,12 +40,42 @@ function need(tool, apt) {
   }
 }
 
-function hostBuild() {
-  const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
+function resolveTool(name) {
+  try {
+    return require.resolve(name);
+  } catch {
+    console.error(
+      `@iocp/native: building from source needs cmake-js, node-addon-api and node-api-headers ` +
+        `(optional peer dependencies). Install them next to @iocp/native:\n` +
+        `  npm install --no-save cmake-js@^7.4.0 node-addon-api@^8.5.0 node-api-headers@^1.8.0`,
+    );
+    process.exit(1);
+  }
+}
+
+function hostBuild(out = 'build', extra = []) {
+  const cmakeJs = resolveTool('cmake-js/bin/cmake-js');
+  resolveTool('node-addon-api');
   run(process.execPath, [
-    cmakeJs, 'compile', '--out', 'build', '--config', buildType, '--parallel', jobs,
-    `--CDIOCP_NATIVE_VERSION=${version}`,
+    cmakeJs, 'compile', '--out', out, '--config', buildType, '--parallel', jobs,
+    `--CDIOCP_NATIVE_VERSION=${version}`, ...extra,
   ]);
+}
+
+// The binary that ships in the package. Linux: libstdc++ and libgcc are
+// linked statically, so the addon needs only the glibc it was built against
+// (or newer); Windows (MSVC on a Windows machine): the static C runtime.
+function prebuild() {
+  const key = `${process.platform}-${process.arch}`;
+  const out = 'build-prebuild';
+  const extra = process.platform === 'win32'
+    ? ['--CDCMAKE_MSVC_RUNTIME_LIBRARY=MultiThreaded']
+    : ['--CDCMAKE_SHARED_LINKER_FLAGS=-static-libstdc++ -static-libgcc'];
+  hostBuild(out, extra);
+  const dest = join(root, 'prebuilds', key);
+  mkdirSync(dest, { recursive: true });
+  copyFileSync(join(root, out, buildType, 'iocp.node'), join(dest, 'iocp.node'));
+  console.log(`@iocp/native: wrote ${join(dest, 'iocp.node')}`);
 }
 
 function asanBuild() {
@@ -77,10 +112,13 @@ function windowsBuild() {
 
 if (args.has('--win')) windowsBuild();
 else if (args.has('--asan')) asanBuild();
-else {
+else if (args.has('--prebuild')) {
+  need('cmake', 'cmake');
+  prebuild();
+} else {
   need('cmake', 'cmake');
   hostBuild();
 }
-if (!args.has('--win') && !existsSync(join(root, args.has('--asan') ? 'build-asan' : 'build'))) {
+if (!args.has('--win') && !args.has('--prebuild') && !existsSync(join(root, args.has('--asan') ? 'build-asan' : 'build'))) {
   process.exit(1);
 }

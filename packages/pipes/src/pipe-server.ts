@@ -31,6 +31,17 @@ const isWindows = process.platform === 'win32';
 /** ERROR_PIPE_BUSY: the name has maxInstances instances already. */
 const ERROR_PIPE_BUSY = 231;
 
+/**
+ * A named pipe server (windows_events.py PipeServer): it keeps an instance
+ * listening for the next client at all times, from construction until
+ * close(). The first instance is exclusive, so a second server on a live
+ * name fails with PermissionError (no squatting); access is owner-only by
+ * default. Windows: `CreateNamedPipeW` instances (`FILE_FLAG_FIRST_PIPE_INSTANCE`,
+ * `PIPE_REJECT_REMOTE_CLIENTS`, a DACL for the user and SYSTEM); Linux: a
+ * Unix socket at pipePath(address), 0600 in a 0700 folder, published by hard
+ * link once it listens. Usually made by startServingPipe or startPipeServer,
+ * which accept its clients.
+ */
 export class PipeServer {
   private readonly _name: string;
   /** CPython's _address: null once closed. */
@@ -156,10 +167,12 @@ export class PipeServer {
     onClose?.();
   }
 
+  /** `using server = new PipeServer(...)`: close() at the end of the scope. */
   [Symbol.dispose](): void {
     this.close();
   }
 
+  /** `<PipeServer address="...">`, with " closed" once closed. */
   toString(): string {
     return `<PipeServer address=${JSON.stringify(this._name)}${this.closed() ? ' closed' : ''}>`;
   }

@@ -22,6 +22,7 @@ export interface PipeStreamOptions {
   loop?: BaseProactorEventLoop;
 }
 
+/** Options of startPipeServer: the stream options and PipeServer's. */
 export type StartPipeServerOptions = PipeStreamOptions & PipeServerOptions;
 
 function split<T extends PipeStreamOptions>(opts: T, what: string): [number | undefined, BaseProactorEventLoop, Omit<T, 'limit' | 'loop'>] {

@@ -343,6 +343,17 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   }
 
   // Port of IocpProactor.recv.
+  /**
+   * Receives up to `nbytes` bytes from a socket or pipe.
+   * OS: `WSARecv` / `ReadFile` (IOCP), `IORING_OP_RECV` / `READ` (io_uring),
+   * `recv` / `read` when ready (epoll).
+   * @returns a future of the bytes received: an empty Buffer once the peer
+   *   closed (a broken pipe also reads as end of file). It rejects with an
+   *   OSError subclass (ConnectionResetError, ...) when the OS fails the
+   *   read, and cancelling it cancels the OS operation.
+   * @throws TypeError or RangeError at once for a bad argument (naming it);
+   *   RuntimeError once the proactor is closed.
+   */
   recv(conn: Connection, nbytes: number, flags = 0): OverlappedFuture<Buffer> {
     checkSize(nbytes, 'nbytes');
     const handle = this._prepare(conn, flags);
@@ -355,6 +366,13 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   }
 
   // Port of IocpProactor.recv_into.
+  /**
+   * Receives into `buf` (up to its length), as recv() does.
+   * @returns a future of the number of bytes written into `buf` (0 once the
+   *   peer closed); rejects and cancels as recv().
+   * @throws TypeError or RangeError at once for a bad argument (naming it);
+   *   RuntimeError once the proactor is closed.
+   */
   recvInto(conn: Connection, buf: Uint8Array, flags = 0): OverlappedFuture<number> {
     checkBytes(buf);
     const handle = this._prepare(conn, flags);
@@ -374,6 +392,15 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   }
 
   // Port of IocpProactor.recvfrom.
+  /**
+   * Receives one datagram of up to `nbytes` bytes.
+   * OS: `WSARecvFrom` (IOCP), `IORING_OP_RECVMSG` (io_uring), `recvfrom` (epoll).
+   * @returns a future of `[data, address]` (the sender's address; null when
+   *   the socket has none, as a connected Unix socket); rejects with an
+   *   OSError subclass when the OS fails.
+   * @throws TypeError or RangeError at once for a bad argument (naming it);
+   *   RuntimeError once the proactor is closed.
+   */
   recvfrom(conn: Socket, nbytes: number, flags = 0): OverlappedFuture<[Buffer, SockAddr | null]> {
     this._checkClosed();
     checkConnection(conn);
@@ -386,6 +413,12 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   }
 
   // Port of IocpProactor.recvfrom_into.
+  /**
+   * Receives one datagram into `buf` (at most `nbytes`, default its length).
+   * @returns a future of `[bytes written, address]`, as recvfrom().
+   * @throws TypeError or RangeError at once for a bad argument (naming it);
+   *   RuntimeError once the proactor is closed.
+   */
   recvfromInto(
     conn: Socket,
     buf: Uint8Array,
@@ -422,6 +455,20 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   // views go out in order, as one operation: WSASend/sendmsg-style gathering
   // without a join in JavaScript; the core copies each view into the op's
   // own memory, the copy every send makes anyway).
+  /**
+   * Sends `buf` (or a list of views, sent in order as one operation).
+   * On a stream (TCP, pipe) the send completes whole or fails, on every
+   * backend, as an overlapped send does on Windows; sends on one connection
+   * go out in the order they were made. The bytes are copied at the call, so
+   * `buf` may be reused at once.
+   * OS: `WSASend` / `WriteFile` (IOCP), `IORING_OP_SEND` / `WRITE` (io_uring),
+   * `send` / `write` when ready (epoll).
+   * @returns a future of the number of bytes sent (all of them on a
+   *   stream); rejects with an OSError subclass (BrokenPipeError,
+   *   ConnectionResetError, ...) when the OS fails the send.
+   * @throws TypeError or RangeError at once for a bad argument (naming it);
+   *   RuntimeError once the proactor is closed.
+   */
   send(
     conn: Connection,
     buf: Uint8Array | readonly Uint8Array[],
@@ -438,6 +485,14 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   }
 
   // Port of IocpProactor.sendto.
+  /**
+   * Sends one datagram, to `addr` (or to the connected peer without it).
+   * OS: `WSASendTo` (IOCP), `IORING_OP_SENDMSG` (io_uring), `sendto` (epoll).
+   * @returns a future of the number of bytes sent; rejects with an OSError
+   *   subclass when the OS fails.
+   * @throws TypeError or RangeError at once for a bad argument (naming it);
+   *   RuntimeError once the proactor is closed.
+   */
   sendto(conn: Socket, buf: Uint8Array, flags = 0, addr?: SockAddr): OverlappedFuture<number> {
     this._checkClosed();
     checkConnection(conn);
@@ -453,6 +508,15 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   }
 
   // Port of IocpProactor.accept: resolves to the new socket and the peer.
+  /**
+   * Accepts one connection on a listening socket.
+   * OS: `AcceptEx` + `SO_UPDATE_ACCEPT_CONTEXT` (IOCP), `IORING_OP_ACCEPT`
+   * (io_uring), `accept4` when ready (epoll).
+   * @returns a future of `[socket, peer address]`; the new socket belongs to
+   *   the caller (close it). Rejects with an OSError subclass when the OS fails.
+   * @throws TypeError or RangeError at once for a bad argument (naming it);
+   *   RuntimeError once the proactor is closed.
+   */
   accept(listener: Socket): OverlappedFuture<[Socket, SockAddr]> {
     this._checkClosed();
     checkConnection(listener, 'listener');
@@ -465,6 +529,16 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
 
   // Port of IocpProactor.connect. A bad address is a TypeError at once
   // (gh-98793), before anything is submitted.
+  /**
+   * Connects a stream socket to `addr`.
+   * OS: `ConnectEx` (the socket bound first) + `SO_UPDATE_CONNECT_CONTEXT`
+   * (IOCP), `IORING_OP_CONNECT` (io_uring), `connect` + writability +
+   * `SO_ERROR` (epoll).
+   * @returns a future of `conn` once connected; rejects with
+   *   ConnectionRefusedError, or another OSError subclass.
+   * @throws TypeError or RangeError at once for a bad argument (naming it);
+   *   RuntimeError once the proactor is closed.
+   */
   connect(conn: Socket, addr: SockAddr): OverlappedFuture<Socket> {
     this._checkClosed();
     checkConnection(conn);
@@ -475,6 +549,16 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   }
 
   // Port of IocpProactor.sendfile: fd is a Node file descriptor.
+  /**
+   * Sends `count` bytes of the file `fd` (a Node file descriptor) from
+   * `offset` over a connected stream socket.
+   * OS: `TransmitFile` (IOCP), linked `READ` + `SEND` through a 256 KiB
+   * buffer (io_uring), a `sendfile` loop (epoll).
+   * @returns a future of the number of bytes sent; rejects with an OSError
+   *   subclass when the OS fails.
+   * @throws TypeError or RangeError at once for a bad argument (naming it);
+   *   RuntimeError once the proactor is closed.
+   */
   sendfile(sock: Socket, fd: number, offset: number, count: number): OverlappedFuture<number> {
     this._checkClosed();
     checkConnection(sock, 'sock');
@@ -591,16 +675,38 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     return this._closing;
   }
 
+  /** `await using proactor = new IocpProactor()`: close() at the end of the scope. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
   // Port of IocpProactor.accept_pipe (the logic is in pipe-ops.ts).
+  /**
+   * Waits for a client on a pipe server instance (see PipeServer, which
+   * keeps one always listening).
+   * OS: `ConnectNamedPipe` (Windows: the instance becomes the connection);
+   * on Linux an accept on the listening Unix socket.
+   * @returns a future of the connected PipeHandle; rejects with an OSError
+   *   subclass when the OS fails.
+   * @throws TypeError at once for a bad argument; RuntimeError once closed.
+   */
   acceptPipe(pipe: PipeHandle): Future<PipeHandle> {
     return acceptPipeOp(this._pipeOpsHost(), pipe);
   }
 
   // Port of IocpProactor.connect_pipe (the logic is in pipe-ops.ts).
+  /**
+   * Connects to the pipe server `address` (`\\.\pipe\NAME`, or on Linux an
+   * absolute socket path). While every instance is busy it retries after
+   * 2, 4, ... up to 100 ms (CPython's schedule); cancelling the future stops
+   * the retries.
+   * OS: `CreateFileW` (Windows, ERROR_PIPE_BUSY retried); a non-blocking
+   * `connect` to the Unix socket (Linux, EAGAIN retried).
+   * @returns a future of the client's PipeHandle; rejects with
+   *   FileNotFoundError when no server has the name, PermissionError when
+   *   access is denied.
+   * @throws TypeError or RangeError at once for a bad address; RuntimeError once closed.
+   */
   connectPipe(address: string): Future<PipeHandle> {
     return connectPipeOp(this._pipeOpsHost(), address);
   }

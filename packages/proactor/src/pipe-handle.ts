@@ -12,6 +12,12 @@ import type { OverlappedFuture } from './overlapped-future';
 import type { SocketOwner } from './socket';
 import { check } from './system-error';
 
+/**
+ * One end of a pipe (windows_utils.PipeHandle): a named-pipe or anonymous
+ * pipe HANDLE on Windows, a Unix socket or pipe fd on Linux. Made by pipe(),
+ * createPipeInstance(), IocpProactor.acceptPipe/connectPipe and PipeServer;
+ * its I/O goes through IocpProactor (`recv`, `send`, ...) or a pipe transport.
+ */
 export class PipeHandle {
   private _handle: number;
   /** Owners (proactors) that ran operations on this handle. */
@@ -37,6 +43,7 @@ export class PipeHandle {
     return this._handle;
   }
 
+  /** True once close() was called. */
   get closed(): boolean {
     return this._handle < 0;
   }
@@ -63,10 +70,12 @@ export class PipeHandle {
     for (const conn of this._unclaimed.splice(0)) conn.close();
   }
 
+  /** `using pipe = ...`: close() at the end of the scope. */
   [Symbol.dispose](): void {
     this.close();
   }
 
+  /** `<PipeHandle handle=N>`, or `<PipeHandle closed>`. */
   toString(): string {
     return this._handle < 0 ? '<PipeHandle closed>' : `<PipeHandle handle=${this._handle}>`;
   }

@@ -56,8 +56,19 @@ function optionLevel(name: OptionName): [number, number] {
 
 const SHUTDOWN = { read: 'SHUT_RD', write: 'SHUT_WR', both: 'SHUT_RDWR' } as const;
 
+/**
+ * A socket for the proactor (Python's `socket.socket` as IocpProactor uses
+ * it): an overlapped SOCKET on Windows, a non-blocking close-on-exec fd on
+ * Linux. The synchronous calls (bind, listen, options, shutdown, close) are
+ * here; the I/O goes through IocpProactor (`recv`, `send`, `accept`,
+ * `connect`, ...) or a loop's `sock*` methods. Errors from the OS are
+ * OSError subclasses (e.g. `bind` on a taken port: an OSError 'EADDRINUSE');
+ * calls on a closed socket throw an OSError 'EBADF'.
+ */
 export class Socket {
+  /** 'inet' (IPv4), 'inet6' or 'unix'. */
   readonly family: SocketFamily;
+  /** 'stream' or 'dgram'. */
   readonly type: SocketType;
   private _handle: number;
   /** Owners (proactors) that ran operations on this socket. */
@@ -65,6 +76,12 @@ export class Socket {
   /** @internal The first operation pending on this socket (see IocpProactor._track). */
   _opHead: OverlappedFuture<unknown> | null = null;
 
+  /**
+   * Opens a new socket (`socket()`), or wraps `handle`, an OS socket this
+   * object then owns.
+   * @throws TypeError or RangeError for an unknown family or type; an OSError
+   *   when the OS refuses (e.g. 'EMFILE').
+   */
   constructor(family: SocketFamily = 'inet', type: SocketType = 'stream', handle?: number) {
     checkChoice(family, 'family', FAMILIES);
     checkChoice(type, 'type', TYPES);
@@ -84,6 +101,7 @@ export class Socket {
     return [new Socket(family, 'stream', a), new Socket(family, 'stream', b)];
   }
 
+  /** True once close() was called. */
   get closed(): boolean {
     return this._handle < 0;
   }
@@ -99,27 +117,52 @@ export class Socket {
     return this._handle;
   }
 
+  /**
+   * Binds to `addr` (`[host, port]`, `[host, port, flowinfo, scopeId]` for
+   * 'inet6', or a path for 'unix'). OS: `bind`.
+   * @throws TypeError or RangeError for a bad address; an OSError subclass
+   *   from the OS (an OSError 'EADDRINUSE', PermissionError, ...).
+   */
   bind(addr: SockAddr): void {
     const bytes = encodeAddress(this.family, addr, 'addr');
     check(native.bind(this._checkedHandle(), bytes), 'bind');
   }
 
+  /**
+   * Starts listening (`listen`); then IocpProactor.accept takes connections.
+   * @throws TypeError or RangeError for a bad backlog; an OSError from the OS.
+   */
   listen(backlog = 511): void {
     if (typeof backlog !== 'number') throw new TypeError('backlog must be a number');
     if (!Number.isInteger(backlog) || backlog < 0) throw new RangeError(`backlog must be a non-negative integer, got ${backlog}`);
     check(native.listen(this._checkedHandle(), backlog), 'listen');
   }
 
+  /**
+   * The local address (`getsockname`): `[host, port]` (inet),
+   * `[host, port, flowinfo, scopeId]` (inet6) or a path (unix; '' if unbound).
+   * @throws an OSError from the OS, or 'EBADF' once closed.
+   */
   getsockname(): SockAddr {
     const bytes = check(native.getsockname(this._checkedHandle()), 'getsockname');
     return decodeAddress(bytes) ?? '';
   }
 
+  /**
+   * The peer's address (`getpeername`), in getsockname()'s shapes.
+   * @throws an OSError 'ENOTCONN' (Windows: WSAENOTCONN) when not connected.
+   */
   getpeername(): SockAddr {
     const bytes = check(native.getpeername(this._checkedHandle()), 'getpeername');
     return decodeAddress(bytes) ?? '';
   }
 
+  /**
+   * Sets an option by name: 'SO_REUSEADDR', 'TCP_NODELAY', 'SO_KEEPALIVE',
+   * 'SO_RCVBUF', 'SO_SNDBUF' or 'SO_BROADCAST' (`setsockopt` at its level).
+   * @throws TypeError or RangeError for an unknown name or a bad value; an
+   *   OSError from the OS.
+   */
   setsockopt(name: OptionName, value: boolean | number): void {
     const [level, opt] = optionLevel(name);
     if (typeof value !== 'boolean' && typeof value !== 'number') throw new TypeError('value must be a boolean or a number');
@@ -130,11 +173,21 @@ export class Socket {
     check(native.setsockopt(this._checkedHandle(), level, opt, v), 'setsockopt');
   }
 
+  /**
+   * Reads an option setsockopt() takes (`getsockopt`), as a number (0 or 1
+   * for the flags; the OS may report buffer sizes doubled, as Linux does).
+   * @throws TypeError or RangeError for an unknown name; an OSError from the OS.
+   */
   getsockopt(name: OptionName): number {
     const [level, opt] = optionLevel(name);
     return check(native.getsockopt(this._checkedHandle(), level, opt), 'getsockopt');
   }
 
+  /**
+   * Shuts down one or both directions (`shutdown` with SHUT_RD, SHUT_WR or
+   * SHUT_RDWR): after 'write' the peer reads end of file.
+   * @throws TypeError or RangeError for a bad `how`; an OSError from the OS.
+   */
   shutdown(how: 'read' | 'write' | 'both'): void {
     const key = SHUTDOWN[checkChoice(how, 'how', ['read', 'write', 'both'] as const)];
     check(native.shutdown(this._checkedHandle(), native.constants[key]), 'shutdown');
@@ -154,10 +207,12 @@ export class Socket {
     native.closeSocket(handle);
   }
 
+  /** `using sock = new Socket()`: close() at the end of the scope. */
   [Symbol.dispose](): void {
     this.close();
   }
 
+  /** `<Socket fd=N family=F type=T>` (fd -1 once closed). */
   toString(): string {
     return `<Socket fd=${this._handle} family=${this.family} type=${this.type}>`;
   }

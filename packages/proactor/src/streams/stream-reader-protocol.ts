@@ -25,11 +25,11 @@ function loopOf(loop: BaseEventLoop | null | undefined): BaseEventLoop | null {
 // Port of streams.py FlowControlMixin: pauseWriting/resumeWriting/
 // connectionLost and the _drainHelper that StreamWriter.drain() waits on.
 export class FlowControlMixin implements Protocol {
-  /** @internal */ readonly _loop: BaseEventLoop | null;
-  /** @internal True while the transport's write buffer is over its high-water mark. */
+  /** @hidden For subclasses (asyncio's protected members). */ readonly _loop: BaseEventLoop | null;
+  /** @hidden For subclasses. True while the transport's write buffer is over its high-water mark. */
   _paused = false;
-  /** @internal */ readonly _drainWaiters: Array<Future<void>> = [];
-  /** @internal */ _connectionLost = false;
+  /** @hidden For subclasses (asyncio's protected members). */ readonly _drainWaiters: Array<Future<void>> = [];
+  /** @hidden For subclasses (asyncio's protected members). */ _connectionLost = false;
 
   constructor(loop?: BaseEventLoop | null) {
     this._loop = loopOf(loop);
@@ -59,7 +59,7 @@ export class FlowControlMixin implements Protocol {
     }
   }
 
-  /** @internal Waits until writing is resumed; throws once the connection is lost. */
+  /** @hidden For subclasses. Waits until writing is resumed; throws once the connection is lost. */
   async _drainHelper(): Promise<void> {
     if (this._connectionLost) throw new ConnectionResetError('Connection lost');
     if (!this._paused) return;
@@ -73,7 +73,7 @@ export class FlowControlMixin implements Protocol {
   }
 
   /**
-   * @internal The future StreamWriter.waitClosed() waits on. Port of
+   * @hidden For subclasses. The future StreamWriter.waitClosed() waits on. Port of
    * streams.py FlowControlMixin._get_close_waiter, which is abstract (it
    * raises NotImplementedError): StreamReaderProtocol provides it.
    */

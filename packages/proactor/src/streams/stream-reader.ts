@@ -30,6 +30,12 @@ export const DEFAULT_LIMIT = 2 ** 16;
 const NEWLINE = Buffer.from('\n');
 const NL = 0x0a;
 
+/**
+ * The reading half of a stream connection (streams.py StreamReader): a
+ * buffer its protocol feeds, read with read(), readline(), readexactly()
+ * or readuntil(), or line by line with `for await (const line of reader)`.
+ * Reading pauses the transport when more than 2 x limit bytes wait.
+ */
 export class StreamReader implements AsyncIterable<Buffer> {
   /** @internal */ readonly _limit: number;
   /** @internal */ readonly _loop: BaseEventLoop | null;
@@ -372,6 +378,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   }
 
   // Port of StreamReader.__aiter__/__anext__: iteration by line, ending at EOF.
+  /** `for await (const line of reader)`: each line (with its newline) until end of file. */
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
     return {
       next: async (): Promise<IteratorResult<Buffer>> => {

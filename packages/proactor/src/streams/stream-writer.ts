@@ -15,6 +15,12 @@ import type { StreamReader } from './stream-reader';
 /** What drain() returns when it has nothing to wait for. */
 const RESOLVED: Promise<void> = Promise.resolve();
 
+/**
+ * The writing half of a stream connection (streams.py StreamWriter), from
+ * openConnection, startServer, openPipeConnection or a subprocess's stdin.
+ * write() queues bytes on the transport; await drain() to respect flow
+ * control; close() then waitClosed() ends the connection.
+ */
 export class StreamWriter {
   /** @internal */ readonly _transport: Transport;
   /** @internal */ readonly _protocol: FlowControlMixin;
@@ -30,6 +36,7 @@ export class StreamWriter {
   }
 
   // Port of StreamWriter.__repr__.
+  /** `<StreamWriter transport=... reader=...>`. */
   toString(): string {
     const info = ['StreamWriter', `transport=${describe(this._transport)}`];
     if (this._reader !== null) info.push(`reader=${String(this._reader)}`);
@@ -46,6 +53,7 @@ export class StreamWriter {
     this._transport.write(data);
   }
 
+  /** Queues each buffer of `data` in order (one gathered send when the transport is idle). */
   writelines(data: Iterable<Uint8Array>): void {
     this._transport.writelines(data);
   }
@@ -55,6 +63,7 @@ export class StreamWriter {
     this._transport.writeEof();
   }
 
+  /** Whether writeEof() is possible (true for TCP and duplex pipes). */
   canWriteEof(): boolean {
     return this._transport.canWriteEof();
   }
@@ -64,6 +73,7 @@ export class StreamWriter {
     this._transport.close();
   }
 
+  /** True once close() was called or the connection is being lost. */
   isClosing(): boolean {
     return this._transport.isClosing();
   }
@@ -122,11 +132,12 @@ export class StreamWriter {
     return future;
   }
 
-  /** Out of scope: @iocp has no TLS layer, so this always throws. */
+  /** Out of scope: this project has no TLS layer, so this always throws. */
   startTls(..._args: unknown[]): never {
     throw new Error('StreamWriter.startTls() is not supported: @iocp has no TLS layer');
   }
 
+  /** `await using writer = ...`: close(), then waitClosed() ignoring the connection's error. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
     try {
