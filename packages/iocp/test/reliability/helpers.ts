@@ -1,0 +1,66 @@
+// Helpers of the reliability tests (load, soak, security): the run's size
+// (reduced in `pnpm test`, full under `pnpm test:soak`), child processes
+// whose output goes to files (node.exe under Wine dies writing to a pipe),
+// and the figures each run prints and keeps for docs/reliability.md.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { native } from '@iocp/native';
+
+export const isWindows = process.platform === 'win32';
+export const isWine = native.isWine();
+/** `pnpm test:soak` sets IOCP_SOAK=full: the full load and soak. */
+export const full = process.env.IOCP_SOAK === 'full';
+export const backend = native.backend;
+
+const resultsDir = path.resolve(__dirname, '..', '..', '..', '..', '.cache', 'test-results');
+
+/** Prints `figures` and keeps them in .cache/test-results/figures-<backend>.json under `name`. */
+export function report(name: string, figures: Record<string, unknown>): void {
+  console.log(`[${backend}] ${name}: ${JSON.stringify(figures)}`);
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `figures-${backend}${full ? '-full' : ''}.json`);
+  let all: Record<string, unknown> = {};
+  try {
+    all = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // No figures yet.
+  }
+  all[name] = { ...figures, at: new Date().toISOString() };
+  fs.writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+}
+
+export interface Child {
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }>;
+  kill(): void;
+}
+
+/**
+ * Starts `node script ...args` with stdout and stderr going to files in
+ * `dir`. On Linux it runs under `sh -c 'ulimit -n <fds>'` when `fds` is
+ * given and above the current limit; a limit that cannot be raised ends the
+ * child with code 97 (the hard limit is lower: raise it, or run as root).
+ */
+export function startNode(dir: string, tag: string, script: string, args: string[], fds?: number): Child {
+  const out = fs.openSync(path.join(dir, `${tag}.out`), 'w');
+  const err = fs.openSync(path.join(dir, `${tag}.err`), 'w');
+  const stdio: ['ignore', number, number] = ['ignore', out, err];
+  const child =
+    !isWindows && fds !== undefined
+      ? spawn(
+          'sh',
+          ['-c', 'want=$1; shift; [ "$(ulimit -n)" -ge "$want" ] || ulimit -n "$want" || exit 97; exec "$@"', 'sh',
+            String(fds), process.execPath, script, ...args],
+          { stdio },
+        )
+      : spawn(process.execPath, [script, ...args], { stdio });
+  fs.closeSync(out);
+  fs.closeSync(err);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }>((resolve) =>
+    child.on('exit', (code, signal) =>
+      resolve({ code, signal, err: fs.readFileSync(path.join(dir, `${tag}.err`), 'utf8') }),
+    ),
+  );
+  return { exited, kill: () => child.kill('SIGKILL') };
+}
