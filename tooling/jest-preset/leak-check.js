@@ -1,15 +1,18 @@
 // Leak check for every test file (setupFilesAfterEnv of the shared preset):
 // what a file opens, it closes. Before the file's first test it records the
-// process's open file descriptors (Linux: /proc/self/fd) and Node's active
+// process's open file descriptors (Linux: /proc/self/fd) or handles
+// (Windows: GetProcessHandleCount, through @iocp/native's
+// processHandleCount()), the operations pending in @iocp's completion cores
+// (pendingOperations(): every proactor of this thread) and Node's active
 // resources by kind (process.getActiveResourcesInfo(): sockets, timers,
 // handles libuv keeps alive); after its last test it waits briefly for
 // closes still in flight (a Node socket closes on a later turn), then fails
-// the file if either grew, naming what is left (the fd targets, the
-// resource kinds). Windows (the Wine leg) has no /proc: there only the
-// resources are compared.
+// the file if any grew, naming what is left (the fd targets, the resource
+// kinds).
 //
 // A file that knowingly keeps something for the process's lifetime (a
-// module-level cache) can say so: `globalThis.__iocpLeakAllowance = { fds: 1 }`.
+// module-level cache) can say so: `globalThis.__iocpLeakAllowance = { fds: 1 }`
+// (`handles` for Windows handles).
 const fs = require('node:fs');
 
 const FD_DIR = '/proc/self/fd';
@@ -31,6 +34,23 @@ function openFds() {
   return fds;
 }
 
+// @iocp/native's counters, or null where the addon is not built (a package
+// tested before the native build).
+let native = null;
+try {
+  native = require('@iocp/native').native;
+} catch {
+  native = null;
+}
+
+function handleCount() {
+  return native !== null && process.platform === 'win32' ? native.processHandleCount() : 0;
+}
+
+function pendingOperations() {
+  return native !== null ? native.pendingOperations() : 0;
+}
+
 function resources() {
   const counts = new Map();
   for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
@@ -47,6 +67,12 @@ function growth() {
   if (fds.size - before.fds.size > (allowance.fds ?? 0) && added.length > 0) {
     problems.push(`${fds.size - before.fds.size} more open fds: ${added.map(([fd, t]) => `${fd} -> ${t}`).join(', ')}`);
   }
+  const handles = handleCount();
+  if (handles - before.handles > (allowance.handles ?? 0)) {
+    problems.push(`${handles - before.handles} more open handles (GetProcessHandleCount)`);
+  }
+  const pending = pendingOperations();
+  if (pending > before.pending) problems.push(`${pending - before.pending} more operations pending in @iocp proactors`);
   const now = resources();
   for (const [kind, n] of now) {
     const was = before.resources.get(kind) ?? 0;
@@ -56,7 +82,7 @@ function growth() {
 }
 
 beforeAll(() => {
-  before = { fds: openFds(), resources: resources() };
+  before = { fds: openFds(), handles: handleCount(), pending: pendingOperations(), resources: resources() };
 });
 
 afterAll(async () => {
