@@ -1,0 +1,244 @@
+// Soak (issue "Reliability and security"): for a while, on one proactor
+// loop, at the same time and without pause: TCP echoes (a stream server,
+// clients that connect, echo up to 64 KiB of random bytes and close), pipe
+// echoes (@iocp/pipes, the same over a named pipe), handle waits (events
+// set by timers, and waits that time out) and cancellations (receives and
+// handle waits cancelled at random moments on a live connection whose
+// bytes must all arrive exactly once). Every second the RSS, the V8 heap
+// (after a full GC) and the process's fd (Linux) or handle (Windows) count
+// are sampled.
+//
+// The bound: after a warm-up of the first third of the samples, no sample
+// has an RSS more than 24 MiB, or a heap more than 8 MiB, above the last
+// warm-up sample; the fd / handle count never exceeds the start by more
+// than what the workers hold at once (64), and is back to what it was
+// before the servers opened, with no operation pending, once everything is
+// closed.
+//
+// 10 s in `pnpm test`, 60 s under `pnpm test:soak` (IOCP_SOAK=full).
+// Subprocesses are not in the mix yet: @iocp/subprocess is being written
+// (issue "Subprocess") and is not on main; the soak gains a subprocess
+// worker when it lands.
+import { randomBytes } from 'node:crypto';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+
+import type { Future } from '@iocp/futures';
+import { native } from '@iocp/native';
+import { openPipeConnection, startPipeServer, PIPE_PREFIX } from '@iocp/pipes';
+import { BaseProactorEventLoop, Event, Socket, openConnection, startServer } from '@iocp/proactor';
+import type { StreamReader, StreamWriter } from '@iocp/proactor';
+
+import { backend, full, report } from './helpers';
+
+const DURATION_MS = full ? 60_000 : 10_000;
+const RSS_BOUND = 24 * 1048576;
+const HEAP_BOUND = 8 * 1048576;
+const HANDLES_HELD = 64;
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+interface Sample {
+  rss: number;
+  heap: number;
+  handles: number;
+}
+
+function sample(): Sample {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed, handles: native.processHandleCount() };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function settled(f: Future<unknown>): Promise<void> {
+  return new Promise((resolve) => f.addDoneCallback(() => resolve()));
+}
+
+/** The server side of both echoes: every byte read is written back, until the end. */
+async function echo(reader: StreamReader, writer: StreamWriter): Promise<void> {
+  for (;;) {
+    const data = await reader.read(65536);
+    if (data.length === 0) break;
+    writer.write(data);
+    await writer.drain();
+  }
+  writer.close();
+}
+
+/** One client exchange: `size` random bytes out, the same back, then close. */
+async function exchange([reader, writer]: [StreamReader, StreamWriter]): Promise<void> {
+  const payload = randomBytes(1 + Math.floor(Math.random() * 65536));
+  writer.write(payload);
+  await writer.drain();
+  const back = await reader.readexactly(payload.length);
+  if (!back.equals(payload)) throw new Error(`an echo of ${payload.length} bytes came back different`);
+  // A socket half-closes and sees the server's end; a duplex pipe cannot
+  // half-close (writeEof is not supported there, as in CPython).
+  if (writer.canWriteEof()) {
+    writer.writeEof();
+    if ((await reader.read()).length !== 0) throw new Error('bytes after the echo');
+  }
+  writer.close();
+  await writer.waitClosed();
+}
+
+describe(`soak: ${DURATION_MS / 1000} s of sockets, pipes, handle waits and cancellations (${backend})`, () => {
+  it('memory and fds stay flat after warm-up, and every byte arrives once', async () => {
+    const handlesBefore = native.processHandleCount();
+    const loop = new BaseProactorEventLoop();
+    const proactor = loop._proactor;
+    const counts = { tcpEchoes: 0, pipeEchoes: 0, waits: 0, waitTimeouts: 0, cancelled: 0, cancelTooLate: 0, streamBytes: 0 };
+    const samples: Sample[] = [];
+    let start!: Sample;
+    let end!: Sample;
+    const pendingBefore = native.pendingOperations();
+    try {
+      await loop.runUntilComplete(async () => {
+        const tcp = await startServer(echo, '127.0.0.1', 0, { loop });
+        const port = (tcp.sockets[0].getsockname() as [string, number])[1];
+        const pipeName = `${PIPE_PREFIX}iocp-soak-${process.pid}-${Date.now()}`;
+        const pipes = await startPipeServer(echo, pipeName, { loop });
+        // The cancellation worker's connection, held for the whole run.
+        const listener = new Socket('inet');
+        listener.bind(['127.0.0.1', 0]);
+        listener.listen();
+        const a = new Socket('inet');
+        const [[b]] = await Promise.all([loop.sockAccept(listener), loop.sockConnect(a, listener.getsockname())]);
+        listener.close();
+        const events = [new Event(), new Event(), new Event()];
+
+        start = sample();
+        const deadline = Date.now() + DURATION_MS;
+        const running = (): boolean => Date.now() < deadline;
+
+        async function tcpWorker(): Promise<void> {
+          while (running()) {
+            await exchange(await openConnection('127.0.0.1', port, { loop }));
+            counts.tcpEchoes++;
+          }
+        }
+        async function pipeWorker(): Promise<void> {
+          while (running()) {
+            await exchange(await openPipeConnection(pipeName, { loop }));
+            counts.pipeEchoes++;
+          }
+        }
+        async function waitWorker(ev: Event): Promise<void> {
+          while (running()) {
+            const timer = setTimeout(() => ev.set(), Math.floor(Math.random() * 4));
+            if (!(await proactor.waitForHandle(ev, 10_000))) throw new Error('a wait on an event that was set timed out');
+            ev.reset();
+            counts.waits++;
+            clearTimeout(timer);
+            if (await proactor.waitForHandle(ev, 1 + Math.floor(Math.random() * 3))) throw new Error('a wait on an unset event was signalled');
+            counts.waitTimeouts++;
+          }
+        }
+        // Receives on `a` while `b` sends sequence-numbered bytes, each
+        // receive cancelled at once, after a turn, or once bytes are on the
+        // way, at random; a handle wait cancelled beside it. Whatever a
+        // cancelled receive had already read is its result (cancel() came
+        // too late), so the bytes received must be the bytes sent, exactly.
+        const sent: Buffer[] = [];
+        const received: Buffer[] = [];
+        let seq = 0;
+        async function cancelWorker(): Promise<void> {
+          while (running()) {
+            const recv = proactor.recv(a, 4096);
+            const wait = proactor.waitForHandle(events[2]);
+            const how = Math.floor(Math.random() * 3);
+            if (how >= 1) await new Promise((resolve) => setImmediate(resolve));
+            if (how === 2) {
+              const bytes = Buffer.alloc(1 + Math.floor(Math.random() * 2048), seq++ & 0xff);
+              sent.push(bytes);
+              await proactor.send(b, bytes);
+            }
+            for (const f of [recv, wait] as Future<unknown>[]) {
+              f.cancel();
+              await settled(f);
+              if (f.cancelled()) counts.cancelled++;
+              else counts.cancelTooLate++;
+            }
+            if (!recv.cancelled()) received.push(recv.result());
+          }
+        }
+        // One sample a second, on a fixed schedule (a sample's GC takes time).
+        async function sampler(): Promise<void> {
+          const t0 = Date.now();
+          for (let k = 1; running(); k++) {
+            await delay(Math.max(0, t0 + k * 1000 - Date.now()));
+            samples.push(sample());
+          }
+        }
+
+        await Promise.all([
+          tcpWorker(), tcpWorker(), tcpWorker(),
+          pipeWorker(), pipeWorker(),
+          waitWorker(events[0]), waitWorker(events[1]),
+          cancelWorker(), sampler(),
+        ]);
+
+        // Whatever is still in flight between b and a arrives now.
+        const total = sent.reduce((n, x) => n + x.length, 0);
+        let have = received.reduce((n, x) => n + x.length, 0);
+        while (have < total) {
+          const more = await proactor.recv(a, total - have);
+          if (more.length === 0) throw new Error('the connection ended early');
+          received.push(more);
+          have += more.length;
+        }
+        expect(Buffer.concat(received).equals(Buffer.concat(sent))).toBe(true);
+        counts.streamBytes = total;
+
+        a.close();
+        b.close();
+        for (const ev of events) ev.close();
+        tcp.close();
+        await tcp.waitClosed();
+        pipes.close();
+      });
+    } finally {
+      await loop.close();
+    }
+    // Closes in flight (a peer's end) settle within a few turns.
+    for (let i = 0; i < 100 && native.processHandleCount() !== handlesBefore; i++) await delay(20);
+    end = sample();
+
+    const warm = Math.ceil(samples.length / 3);
+    const base = samples[warm - 1];
+    const after = samples.slice(warm);
+    const rssGrowth = Math.max(...after.map((s) => s.rss)) - base.rss;
+    const heapGrowth = Math.max(...after.map((s) => s.heap)) - base.heap;
+    const handlesMax = Math.max(...samples.map((s) => s.handles));
+    const mib = (n: number): number => Math.round((n / 1048576) * 10) / 10;
+    report('soak', {
+      seconds: DURATION_MS / 1000,
+      samples: samples.length,
+      ...counts,
+      rssStartMiB: mib(start.rss),
+      rssGrowthAfterWarmupMiB: mib(rssGrowth),
+      heapGrowthAfterWarmupMiB: mib(heapGrowth),
+      handlesBefore,
+      handlesStart: start.handles,
+      handlesMax,
+      handlesEnd: end.handles,
+      subprocesses: 'not run: @iocp/subprocess is not on main yet',
+    });
+
+    expect(samples.length).toBeGreaterThanOrEqual(DURATION_MS / 1000 - 1);
+    for (const n of [counts.tcpEchoes, counts.pipeEchoes, counts.waits, counts.waitTimeouts, counts.cancelled]) {
+      expect(n).toBeGreaterThan(0);
+    }
+    expect(rssGrowth).toBeLessThan(RSS_BOUND);
+    expect(heapGrowth).toBeLessThan(HEAP_BOUND);
+    expect(handlesMax).toBeLessThanOrEqual(start.handles + HANDLES_HELD);
+    expect(end.handles).toBe(handlesBefore);
+    expect(native.pendingOperations()).toBe(pendingBefore);
+  }, DURATION_MS + 60_000);
+});
