@@ -15,6 +15,11 @@
 // before the servers opened, with no operation pending, once everything is
 // closed.
 //
+// Under `pnpm test:asan` the RSS bound is reported, not asserted: the ASan
+// runtime preloaded into node keeps freed memory in quarantine (up to
+// 256 MiB), so the RSS grows by design there; LeakSanitizer checks the
+// native memory instead, and the heap and fd bounds still hold.
+//
 // 10 s in `pnpm test`, 60 s under `pnpm test:soak` (IOCP_SOAK=full).
 // Subprocesses are not in the mix yet: @iocp/subprocess is being written
 // (issue "Subprocess") and is not on main; the soak gains a subprocess
@@ -35,6 +40,7 @@ const DURATION_MS = full ? 60_000 : 10_000;
 const RSS_BOUND = 24 * 1048576;
 const HEAP_BOUND = 8 * 1048576;
 const HANDLES_HELD = 64;
+const underAsan = (process.env.LD_PRELOAD ?? '').includes('libasan');
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -96,7 +102,6 @@ describe(`soak: ${DURATION_MS / 1000} s of sockets, pipes, handle waits and canc
     const counts = { tcpEchoes: 0, pipeEchoes: 0, waits: 0, waitTimeouts: 0, cancelled: 0, cancelTooLate: 0, streamBytes: 0 };
     const samples: Sample[] = [];
     let start!: Sample;
-    let end!: Sample;
     const pendingBefore = native.pendingOperations();
     try {
       await loop.runUntilComplete(async () => {
@@ -208,7 +213,7 @@ describe(`soak: ${DURATION_MS / 1000} s of sockets, pipes, handle waits and canc
     }
     // Closes in flight (a peer's end) settle within a few turns.
     for (let i = 0; i < 100 && native.processHandleCount() !== handlesBefore; i++) await delay(20);
-    end = sample();
+    const end = sample();
 
     const warm = Math.ceil(samples.length / 3);
     const base = samples[warm - 1];
@@ -228,6 +233,7 @@ describe(`soak: ${DURATION_MS / 1000} s of sockets, pipes, handle waits and canc
       handlesStart: start.handles,
       handlesMax,
       handlesEnd: end.handles,
+      asan: underAsan,
       subprocesses: 'not run: @iocp/subprocess is not on main yet',
     });
 
@@ -235,7 +241,7 @@ describe(`soak: ${DURATION_MS / 1000} s of sockets, pipes, handle waits and canc
     for (const n of [counts.tcpEchoes, counts.pipeEchoes, counts.waits, counts.waitTimeouts, counts.cancelled]) {
       expect(n).toBeGreaterThan(0);
     }
-    expect(rssGrowth).toBeLessThan(RSS_BOUND);
+    if (!underAsan) expect(rssGrowth).toBeLessThan(RSS_BOUND);
     expect(heapGrowth).toBeLessThan(HEAP_BOUND);
     expect(handlesMax).toBeLessThanOrEqual(start.handles + HANDLES_HELD);
     expect(end.handles).toBe(handlesBefore);
