@@ -160,9 +160,10 @@ export interface NativeAddon {
   /** True under Wine (for tests that must skip a known Wine difference only). */
   isWine(): boolean;
   /**
-   * How many handles (Windows: GetProcessHandleCount) or fds (Linux: the
-   * entries of /proc/self/fd) this process holds, or a negated error. For
-   * the tests' leak check.
+   * How many handles (Windows: GetProcessHandleCount; under Wine, whose
+   * GetProcessHandleCount reports 0, the handle values GetHandleInformation
+   * accepts) or fds (Linux: the entries of /proc/self/fd) this process
+   * holds, or a negated error. For the tests' leak check.
    */
   processHandleCount(): number;
   /**
