@@ -64,3 +64,39 @@ export function startNode(dir: string, tag: string, script: string, args: string
   );
   return { exited, kill: () => child.kill('SIGKILL') };
 }
+
+/** fd -> what it is, for this process (Linux), or an empty map. */
+export function fdTargets(): Map<string, string> {
+  const m = new Map<string, string>();
+  if (process.platform !== 'linux') return m;
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      m.set(fd, fs.readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      // The listing's own fd.
+    }
+  }
+  return m;
+}
+
+/**
+ * The fds in `after` that are not in `before`, each with what the kernel
+ * says of its socket (the /proc/net/{tcp,tcp6,unix} line of its inode), to
+ * tell which kind of connection a leaked fd was (Linux).
+ */
+export function newFds(before: Map<string, string>, after: Map<string, string>): string[] {
+  const tables = ['tcp', 'tcp6', 'unix'].map((t) => {
+    try {
+      return [t, fs.readFileSync(`/proc/net/${t}`, 'utf8').split('\n')] as const;
+    } catch {
+      return [t, [] as string[]] as const;
+    }
+  });
+  return [...after]
+    .filter(([fd, target]) => before.get(fd) !== target)
+    .map(([fd, target]) => {
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+      const rows = inode === undefined ? [] : tables.flatMap(([t, lines]) => lines.filter((l) => l.split(/\s+/).includes(inode)).map((l) => `${t}: ${l.trim()}`));
+      return `${fd} -> ${target}${rows.length > 0 ? ` (${rows.join('; ')})` : ''}`;
+    });
+}

@@ -12,8 +12,9 @@
 // has an RSS more than 24 MiB, or a heap more than 8 MiB, above the last
 // warm-up sample; the fd / handle count never exceeds the start by more
 // than what the workers hold at once (64), and is back to what it was
-// before the servers opened, with no operation pending, once everything is
-// closed.
+// before the servers opened (Windows: at most that), with no operation
+// pending, once everything is closed. A short first run, not measured,
+// comes before, so that what is made once per process is there already.
 //
 // Under `pnpm test:asan` the RSS bound is reported, not asserted: the ASan
 // runtime preloaded into node keeps freed memory in quarantine (up to
@@ -34,9 +35,10 @@ import { openPipeConnection, startPipeServer, PIPE_PREFIX } from '@iocp/pipes';
 import { BaseProactorEventLoop, Event, Socket, openConnection, startServer } from '@iocp/proactor';
 import type { StreamReader, StreamWriter } from '@iocp/proactor';
 
-import { backend, full, report } from './helpers';
+import { backend, fdTargets, full, isWindows, newFds, report } from './helpers';
 
-const DURATION_MS = full ? 60_000 : 10_000;
+/** The run lasts this many samples, one a second (longer where a sample comes late). */
+const SAMPLES = full ? 60 : 10;
 const RSS_BOUND = 24 * 1048576;
 const HEAP_BOUND = 8 * 1048576;
 const HANDLES_HELD = 64;
@@ -66,15 +68,24 @@ function settled(f: Future<unknown>): Promise<void> {
   return new Promise((resolve) => f.addDoneCallback(() => resolve()));
 }
 
+/** Server-side connections not closed yet (a pipe client leaves before its server side sees it). */
+let serving = 0;
+
 /** The server side of both echoes: every byte read is written back, until the end. */
 async function echo(reader: StreamReader, writer: StreamWriter): Promise<void> {
-  for (;;) {
-    const data = await reader.read(65536);
-    if (data.length === 0) break;
-    writer.write(data);
-    await writer.drain();
+  serving++;
+  try {
+    for (;;) {
+      const data = await reader.read(65536);
+      if (data.length === 0) break;
+      writer.write(data);
+      await writer.drain();
+    }
+    writer.close();
+    await writer.waitClosed();
+  } finally {
+    serving--;
   }
-  writer.close();
 }
 
 /** One client exchange: `size` random bytes out, the same back, then close. */
@@ -94,125 +105,153 @@ async function exchange([reader, writer]: [StreamReader, StreamWriter]): Promise
   await writer.waitClosed();
 }
 
-describe(`soak: ${DURATION_MS / 1000} s of sockets, pipes, handle waits and cancellations (${backend})`, () => {
+interface Run {
+  counts: Record<string, number>;
+  samples: Sample[];
+  start: Sample;
+  seconds: number;
+}
+
+/**
+ * One soak run on a new loop: the servers, the workers until `wanted`
+ * samples are taken (each worker does at least one round), then everything
+ * closed.
+ */
+async function soak(wanted: number): Promise<Run> {
+  const loop = new BaseProactorEventLoop();
+  const proactor = loop._proactor;
+  const counts = { tcpEchoes: 0, pipeEchoes: 0, waits: 0, waitTimeouts: 0, cancelled: 0, cancelTooLate: 0, streamBytes: 0 };
+  const samples: Sample[] = [];
+  let start!: Sample;
+  let startedAt = 0;
+  try {
+    await loop.runUntilComplete(async () => {
+      const tcp = await startServer(echo, '127.0.0.1', 0, { loop });
+      const port = (tcp.sockets[0].getsockname() as [string, number])[1];
+      const pipeName = `${PIPE_PREFIX}iocp-soak-${process.pid}-${Date.now()}`;
+      const pipes = await startPipeServer(echo, pipeName, { loop });
+      // The cancellation worker's connection, held for the whole run.
+      const listener = new Socket('inet');
+      listener.bind(['127.0.0.1', 0]);
+      listener.listen();
+      const a = new Socket('inet');
+      const [[b]] = await Promise.all([loop.sockAccept(listener), loop.sockConnect(a, listener.getsockname())]);
+      listener.close();
+      const events = [new Event(), new Event(), new Event()];
+
+      start = sample();
+      startedAt = Date.now();
+      const running = (): boolean => samples.length < wanted;
+
+      async function tcpWorker(): Promise<void> {
+        while (running()) {
+          await exchange(await openConnection('127.0.0.1', port, { loop }));
+          counts.tcpEchoes++;
+        }
+      }
+      async function pipeWorker(): Promise<void> {
+        while (running()) {
+          await exchange(await openPipeConnection(pipeName, { loop }));
+          counts.pipeEchoes++;
+        }
+      }
+      async function waitWorker(ev: Event): Promise<void> {
+        while (running()) {
+          const timer = setTimeout(() => ev.set(), Math.floor(Math.random() * 4));
+          if (!(await proactor.waitForHandle(ev, 10_000))) throw new Error('a wait on an event that was set timed out');
+          ev.reset();
+          counts.waits++;
+          clearTimeout(timer);
+          if (await proactor.waitForHandle(ev, 1 + Math.floor(Math.random() * 3))) throw new Error('a wait on an unset event was signalled');
+          counts.waitTimeouts++;
+        }
+      }
+      // Receives on `a` while `b` sends sequence-numbered bytes, each
+      // receive cancelled at once, after a turn, or once bytes are on the
+      // way, at random; a handle wait cancelled beside it. Whatever a
+      // cancelled receive had already read is its result (cancel() came
+      // too late), so the bytes received must be the bytes sent, exactly.
+      const sent: Buffer[] = [];
+      const received: Buffer[] = [];
+      let seq = 0;
+      async function cancelWorker(): Promise<void> {
+        while (running()) {
+          const recv = proactor.recv(a, 4096);
+          const wait = proactor.waitForHandle(events[2]);
+          const how = Math.floor(Math.random() * 3);
+          if (how >= 1) await new Promise((resolve) => setImmediate(resolve));
+          if (how === 2) {
+            const bytes = Buffer.alloc(1 + Math.floor(Math.random() * 2048), seq++ & 0xff);
+            sent.push(bytes);
+            await proactor.send(b, bytes);
+          }
+          for (const f of [recv, wait] as Future<unknown>[]) {
+            f.cancel();
+            await settled(f);
+            if (f.cancelled()) counts.cancelled++;
+            else counts.cancelTooLate++;
+          }
+          if (!recv.cancelled()) received.push(recv.result());
+        }
+      }
+      // One sample a second, on a fixed schedule (a sample's GC takes
+      // time); the run ends with the last one.
+      async function sampler(): Promise<void> {
+        const t0 = Date.now();
+        for (let k = 1; running(); k++) {
+          await delay(Math.max(0, t0 + k * 1000 - Date.now()));
+          samples.push(sample());
+        }
+      }
+
+      await Promise.all([
+        tcpWorker(), tcpWorker(), tcpWorker(),
+        pipeWorker(), pipeWorker(),
+        waitWorker(events[0]), waitWorker(events[1]),
+        cancelWorker(), sampler(),
+      ]);
+
+      // Whatever is still in flight between b and a arrives now.
+      const total = sent.reduce((n, x) => n + x.length, 0);
+      let have = received.reduce((n, x) => n + x.length, 0);
+      while (have < total) {
+        const more = await proactor.recv(a, total - have);
+        if (more.length === 0) throw new Error('the connection ended early');
+        received.push(more);
+        have += more.length;
+      }
+      expect(Buffer.concat(received).equals(Buffer.concat(sent))).toBe(true);
+      counts.streamBytes = total;
+
+      // The server side of the last pipe connections closes on its own.
+      while (serving > 0) await delay(5);
+      a.close();
+      b.close();
+      for (const ev of events) ev.close();
+      tcp.close();
+      await tcp.waitClosed();
+      pipes.close();
+    });
+  } finally {
+    await loop.close();
+  }
+  return { counts, samples, start, seconds: Math.round((Date.now() - startedAt) / 1000) };
+}
+
+describe(`soak: ${SAMPLES} s of sockets, pipes, handle waits and cancellations (${backend})`, () => {
   it('memory and fds stay flat after warm-up, and every byte arrives once', async () => {
-    const handlesBefore = native.processHandleCount();
-    const loop = new BaseProactorEventLoop();
-    const proactor = loop._proactor;
-    const counts = { tcpEchoes: 0, pipeEchoes: 0, waits: 0, waitTimeouts: 0, cancelled: 0, cancelTooLate: 0, streamBytes: 0 };
-    const samples: Sample[] = [];
-    let start!: Sample;
+    // A first, short run makes what Windows and Node create once per
+    // process on first use (the crypto provider behind randomBytes, the
+    // thread pool, named-pipe and Winsock state) before the count is taken.
+    await soak(0);
     const pendingBefore = native.pendingOperations();
-    try {
-      await loop.runUntilComplete(async () => {
-        const tcp = await startServer(echo, '127.0.0.1', 0, { loop });
-        const port = (tcp.sockets[0].getsockname() as [string, number])[1];
-        const pipeName = `${PIPE_PREFIX}iocp-soak-${process.pid}-${Date.now()}`;
-        const pipes = await startPipeServer(echo, pipeName, { loop });
-        // The cancellation worker's connection, held for the whole run.
-        const listener = new Socket('inet');
-        listener.bind(['127.0.0.1', 0]);
-        listener.listen();
-        const a = new Socket('inet');
-        const [[b]] = await Promise.all([loop.sockAccept(listener), loop.sockConnect(a, listener.getsockname())]);
-        listener.close();
-        const events = [new Event(), new Event(), new Event()];
-
-        start = sample();
-        const deadline = Date.now() + DURATION_MS;
-        const running = (): boolean => Date.now() < deadline;
-
-        async function tcpWorker(): Promise<void> {
-          while (running()) {
-            await exchange(await openConnection('127.0.0.1', port, { loop }));
-            counts.tcpEchoes++;
-          }
-        }
-        async function pipeWorker(): Promise<void> {
-          while (running()) {
-            await exchange(await openPipeConnection(pipeName, { loop }));
-            counts.pipeEchoes++;
-          }
-        }
-        async function waitWorker(ev: Event): Promise<void> {
-          while (running()) {
-            const timer = setTimeout(() => ev.set(), Math.floor(Math.random() * 4));
-            if (!(await proactor.waitForHandle(ev, 10_000))) throw new Error('a wait on an event that was set timed out');
-            ev.reset();
-            counts.waits++;
-            clearTimeout(timer);
-            if (await proactor.waitForHandle(ev, 1 + Math.floor(Math.random() * 3))) throw new Error('a wait on an unset event was signalled');
-            counts.waitTimeouts++;
-          }
-        }
-        // Receives on `a` while `b` sends sequence-numbered bytes, each
-        // receive cancelled at once, after a turn, or once bytes are on the
-        // way, at random; a handle wait cancelled beside it. Whatever a
-        // cancelled receive had already read is its result (cancel() came
-        // too late), so the bytes received must be the bytes sent, exactly.
-        const sent: Buffer[] = [];
-        const received: Buffer[] = [];
-        let seq = 0;
-        async function cancelWorker(): Promise<void> {
-          while (running()) {
-            const recv = proactor.recv(a, 4096);
-            const wait = proactor.waitForHandle(events[2]);
-            const how = Math.floor(Math.random() * 3);
-            if (how >= 1) await new Promise((resolve) => setImmediate(resolve));
-            if (how === 2) {
-              const bytes = Buffer.alloc(1 + Math.floor(Math.random() * 2048), seq++ & 0xff);
-              sent.push(bytes);
-              await proactor.send(b, bytes);
-            }
-            for (const f of [recv, wait] as Future<unknown>[]) {
-              f.cancel();
-              await settled(f);
-              if (f.cancelled()) counts.cancelled++;
-              else counts.cancelTooLate++;
-            }
-            if (!recv.cancelled()) received.push(recv.result());
-          }
-        }
-        // One sample a second, on a fixed schedule (a sample's GC takes time).
-        async function sampler(): Promise<void> {
-          const t0 = Date.now();
-          for (let k = 1; running(); k++) {
-            await delay(Math.max(0, t0 + k * 1000 - Date.now()));
-            samples.push(sample());
-          }
-        }
-
-        await Promise.all([
-          tcpWorker(), tcpWorker(), tcpWorker(),
-          pipeWorker(), pipeWorker(),
-          waitWorker(events[0]), waitWorker(events[1]),
-          cancelWorker(), sampler(),
-        ]);
-
-        // Whatever is still in flight between b and a arrives now.
-        const total = sent.reduce((n, x) => n + x.length, 0);
-        let have = received.reduce((n, x) => n + x.length, 0);
-        while (have < total) {
-          const more = await proactor.recv(a, total - have);
-          if (more.length === 0) throw new Error('the connection ended early');
-          received.push(more);
-          have += more.length;
-        }
-        expect(Buffer.concat(received).equals(Buffer.concat(sent))).toBe(true);
-        counts.streamBytes = total;
-
-        a.close();
-        b.close();
-        for (const ev of events) ev.close();
-        tcp.close();
-        await tcp.waitClosed();
-        pipes.close();
-      });
-    } finally {
-      await loop.close();
-    }
+    const handlesBefore = native.processHandleCount();
+    const fdsBefore = fdTargets();
+    const { counts, samples, start, seconds } = await soak(SAMPLES);
     // Closes in flight (a peer's end) settle within a few turns.
-    for (let i = 0; i < 100 && native.processHandleCount() !== handlesBefore; i++) await delay(20);
+    // Windows: the thread pool behind waitHandle lets its wait thread's
+    // handle go seconds after the last wait (see the leak check).
+    for (let i = 0; i < 750 && native.processHandleCount() > handlesBefore; i++) await delay(20);
     const end = sample();
 
     const warm = Math.ceil(samples.length / 3);
@@ -223,8 +262,8 @@ describe(`soak: ${DURATION_MS / 1000} s of sockets, pipes, handle waits and canc
     const handlesMax = Math.max(...samples.map((s) => s.handles));
     const mib = (n: number): number => Math.round((n / 1048576) * 10) / 10;
     report('soak', {
-      seconds: DURATION_MS / 1000,
       samples: samples.length,
+      seconds,
       ...counts,
       rssStartMiB: mib(start.rss),
       rssGrowthAfterWarmupMiB: mib(rssGrowth),
@@ -234,17 +273,20 @@ describe(`soak: ${DURATION_MS / 1000} s of sockets, pipes, handle waits and canc
       handlesMax,
       handlesEnd: end.handles,
       asan: underAsan,
+      ...(end.handles > handlesBefore ? { leftOpen: newFds(fdsBefore, fdTargets()) } : {}),
       subprocesses: 'not run: @iocp/subprocess is not on main yet',
     });
 
-    expect(samples.length).toBeGreaterThanOrEqual(DURATION_MS / 1000 - 1);
     for (const n of [counts.tcpEchoes, counts.pipeEchoes, counts.waits, counts.waitTimeouts, counts.cancelled]) {
       expect(n).toBeGreaterThan(0);
     }
     if (!underAsan) expect(rssGrowth).toBeLessThan(RSS_BOUND);
     expect(heapGrowth).toBeLessThan(HEAP_BOUND);
     expect(handlesMax).toBeLessThanOrEqual(start.handles + HANDLES_HELD);
-    expect(end.handles).toBe(handlesBefore);
+    // Not more than before (Windows: the first run's wait-thread handle may
+    // have gone since; Linux: the same count).
+    expect(end.handles).toBeLessThanOrEqual(handlesBefore);
+    if (!isWindows) expect(end.handles).toBe(handlesBefore);
     expect(native.pendingOperations()).toBe(pendingBefore);
-  }, DURATION_MS + 60_000);
+  }, SAMPLES * 1000 * 3 + 60_000);
 });
