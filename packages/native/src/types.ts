@@ -159,6 +159,18 @@ export interface NativeAddon {
   leakedOperations(): number;
   /** True under Wine (for tests that must skip a known Wine difference only). */
   isWine(): boolean;
+  /**
+   * How many handles (Windows: GetProcessHandleCount; under Wine, whose
+   * GetProcessHandleCount reports 0, the handle values GetHandleInformation
+   * accepts) or fds (Linux: the entries of /proc/self/fd) this process
+   * holds, or a negated error. For the tests' leak check.
+   */
+  processHandleCount(): number;
+  /**
+   * How many operations the Cores of this environment (this thread) have
+   * pending, summed. For the tests' leak check.
+   */
+  pendingOperations(): number;
 
   /** A non-blocking (Linux) / overlapped (Windows) socket. */
   socket(family: number, type: number): number;

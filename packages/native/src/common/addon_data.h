@@ -32,6 +32,11 @@ struct AddonData {
     if (handle >= 0) owned[handle] = kind;
   }
   void Disown(int64_t handle) { owned.erase(handle); }
+  // How many operations this environment's Cores have pending (submitted,
+  // completion not yet delivered), kept by Core::OnPendingChanged: the
+  // tests' leak check reads it (pendingOperations()). This should be used
+  // from the environment's JavaScript thread.
+  size_t pending_ops = 0;
   ~AddonData();
 };
 

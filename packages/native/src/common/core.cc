@@ -200,8 +200,14 @@ Napi::Value Core::Start(Napi::Env env, Op* op) {
   return Napi::Number::New(env, id);
 }
 
-// Keeps Node's loop (and this object) alive exactly while ops are pending.
+// Keeps Node's loop (and this object) alive exactly while ops are pending,
+// and the environment's count of pending ops (AddonData::pending_ops)
+// current. This should be called from the JavaScript thread, after every
+// change of ops_.pending().
 void Core::OnPendingChanged() {
+  AddonData* data = Napi::Env(env_).GetInstanceData<AddonData>();
+  if (data != nullptr) data->pending_ops = data->pending_ops - counted_pending_ + ops_.pending();
+  counted_pending_ = ops_.pending();
   bool active = ops_.pending() > 0;
   if (active == referenced_) return;
   referenced_ = active;

@@ -97,6 +97,8 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   bool closed_ = false;
   bool torn_down_ = false;
   bool referenced_ = false;
+  // ops_.pending() as last counted in AddonData::pending_ops.
+  size_t counted_pending_ = 0;
   // True while the completion callback runs.
   bool in_callback_ = false;
 };

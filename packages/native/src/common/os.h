@@ -27,6 +27,11 @@ const Constants& GetConstants();
 // libuv's uv_translate_sys_error maps them. Never null.
 const char* ErrorName(int code);
 bool IsWine();
+// How many handles (Windows: GetProcessHandleCount, or under Wine the
+// handle values GetHandleInformation accepts) or fds (Linux: the entries
+// of /proc/self/fd) this process holds, or a negated system error.
+// For the tests' leak check; may be called from any thread.
+int64_t ProcessHandleCount();
 
 int64_t Socket(int family, int type);
 int SocketPair(int family, int type, int64_t out[2]);

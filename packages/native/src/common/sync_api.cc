@@ -33,6 +33,17 @@ Napi::Value ErrorMessageFn(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), SystemErrorMessage(code < 0 ? -code : code));
 }
 
+// How many handles or fds the process holds (os::ProcessHandleCount).
+Napi::Value ProcessHandleCountFn(const Napi::CallbackInfo& info) {
+  return Result(info.Env(), os::ProcessHandleCount());
+}
+
+// How many operations this environment's Cores have pending.
+Napi::Value PendingOperationsFn(const Napi::CallbackInfo& info) {
+  AddonData* data = info.Env().GetInstanceData<AddonData>();
+  return Napi::Number::New(info.Env(), static_cast<double>(data == nullptr ? 0 : data->pending_ops));
+}
+
 // The count of ops leaked at teardown because the kernel still held them
 // (see Core::Teardown); 0 unless a teardown's bounded wait ran out.
 Napi::Value LeakedOperationsFn(const Napi::CallbackInfo& info) {
@@ -294,6 +305,8 @@ void RegisterSyncApi(Napi::Env env, Napi::Object exports) {
   fn("errorMessage", ErrorMessageFn);
   fn("isWine", IsWineFn);
   fn("leakedOperations", LeakedOperationsFn);
+  fn("processHandleCount", ProcessHandleCountFn);
+  fn("pendingOperations", PendingOperationsFn);
   fn("socket", SocketFn);
   fn("socketPair", SocketPairFn);
   fn("bind", BindFn);
