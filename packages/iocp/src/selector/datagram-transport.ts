@@ -96,7 +96,7 @@ export class SelectorDatagramTransport implements DatagramTransport {
     };
     if (this._address !== null) this._sock.send(copy, done);
     else if (addr == null) throw new RangeError('addr is required on an unconnected datagram transport');
-    else this._sock.send(copy, addr[1] as number, addr[0] as string, done);
+    else this._sock.send(copy, addr[1] as number, addr[0], done);
     if (this._buffered > this._high && !this._protocolPaused) {
       this._protocolPaused = true;
       this._protocol.pauseWriting?.();

@@ -205,7 +205,7 @@ export class SelectorEventLoop extends BaseEventLoop {
     try {
       for (const h of hosts) {
         servers.push(
-          await this._listen({ host: h, port: port ?? 0, backlog: opts.backlog ?? 100, ipv6Only: opts.family === 'inet6', ...(opts.reusePort ? { reusePort: true } : {}) } as net.ListenOptions),
+          await this._listen({ host: h, port: port ?? 0, backlog: opts.backlog ?? 100, ipv6Only: opts.family === 'inet6', ...(opts.reusePort ? { reusePort: true } : {}) }),
         );
       }
     } catch (err) {
@@ -253,7 +253,7 @@ export class SelectorEventLoop extends BaseEventLoop {
     try {
       await new Promise<void>((resolve, reject) => {
         sock.once('error', reject);
-        sock.bind(localAddr ? { address: localAddr[0], port: localAddr[1] as number } : { port: 0 }, () => {
+        sock.bind(localAddr ? { address: localAddr[0], port: localAddr[1] } : { port: 0 }, () => {
           sock.removeListener('error', reject);
           resolve();
         });
@@ -262,7 +262,7 @@ export class SelectorEventLoop extends BaseEventLoop {
       if (remoteAddr) {
         await new Promise<void>((resolve, reject) => {
           sock.once('error', reject);
-          sock.connect(remoteAddr[1] as number, remoteAddr[0], () => {
+          sock.connect(remoteAddr[1], remoteAddr[0], () => {
             sock.removeListener('error', reject);
             resolve();
           });

@@ -90,7 +90,7 @@ export class SelectorServer {
       protocol = this._protocolFactory();
     } catch (exc) {
       sock.destroy();
-      this._loop.callExceptionHandler({ message: 'Error on transport creation for incoming connection', exception: exc as Error });
+      this._loop.callExceptionHandler({ message: 'Error on transport creation for incoming connection', exception: exc });
       return;
     }
     new SelectorStreamTransport(this._loop, sock, protocol, null, this._extra(sock), this);

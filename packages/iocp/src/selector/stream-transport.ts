@@ -216,7 +216,7 @@ export class SelectorStreamTransport implements Transport {
     try {
       this._protocol.pauseWriting?.();
     } catch (exc) {
-      this._loop.callExceptionHandler({ message: 'protocol.pauseWriting() failed', exception: exc as Error, transport: this, protocol: this._protocol });
+      this._loop.callExceptionHandler({ message: 'protocol.pauseWriting() failed', exception: exc, transport: this, protocol: this._protocol });
     }
   }
 
@@ -227,7 +227,7 @@ export class SelectorStreamTransport implements Transport {
     try {
       this._protocol.resumeWriting?.();
     } catch (exc) {
-      this._loop.callExceptionHandler({ message: 'protocol.resumeWriting() failed', exception: exc as Error, transport: this, protocol: this._protocol });
+      this._loop.callExceptionHandler({ message: 'protocol.resumeWriting() failed', exception: exc, transport: this, protocol: this._protocol });
     }
   };
 
