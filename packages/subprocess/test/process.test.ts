@@ -11,6 +11,7 @@ import {
   CancelledError,
   FileNotFoundError,
   PermissionError,
+  ProcessLookupError,
   sleep,
 } from '@iocp/futures';
 import { createSubprocessExec, createSubprocessShell } from '@iocp/subprocess';
@@ -123,8 +124,8 @@ describe('Process', () => {
       expect((await proc.stdout!.readline()).toString()).toBe('ready\n');
       proc[method]();
       expect(await proc.wait()).toBe(killedStatus(sig));
-      // After the exit, signals are no-ops (CPython ignores ProcessLookupError).
-      proc.kill();
+      // Once the transport finished, there is no process to signal (CPython's _check_proc).
+      expect(() => proc.kill()).toThrow(ProcessLookupError);
     });
   });
 
