@@ -1,0 +1,1 @@
+module.exports = { preset: '@iocp/jest-preset', displayName: '@iocp/subprocess' };
