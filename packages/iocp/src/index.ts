@@ -6,6 +6,7 @@ export * from '@iocp/proactor';
 // @iocp/pipes re-exports the pipe handle layer of @iocp/proactor; its own names:
 export { PipeServer, createPipeConnection, openPipeConnection, startPipeServer, startServingPipe } from '@iocp/pipes';
 export type { PipeServerOptions, PipeStreamOptions, StartPipeServerOptions } from '@iocp/pipes';
+export * from '@iocp/subprocess';
 export { availableBackends, backend, native, version as nativeVersion } from '@iocp/native';
 export type { BackendName } from '@iocp/native';
 

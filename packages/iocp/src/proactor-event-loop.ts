@@ -1,7 +1,8 @@
 // Port of asyncio/windows_events.py ProactorEventLoop: BaseProactorEventLoop
 // with the pipe methods (start_serving_pipe, create_pipe_connection, which
-// @iocp/pipes implements as functions of a loop) and CPython's run-forever
-// set-up and clean-up.
+// @iocp/pipes implements as functions of a loop), the subprocess methods
+// (subprocess_exec, subprocess_shell: @iocp/subprocess's functions) and
+// CPython's run-forever set-up and clean-up.
 //
 // Run-forever set-up and clean-up. CPython's ProactorEventLoop keeps a read
 // pending on its self-pipe while it runs (_loop_self_reading) so that
@@ -19,9 +20,11 @@
 // SIGINT stops it with KeyboardInterrupt (keyboard-interrupt.ts), and the
 // process's own SIGINT listeners come back when the run ends.
 import { BaseProactorEventLoop } from '@iocp/proactor';
-import type { BaseProtocol, IocpProactor, ProtocolFactory, Transport } from '@iocp/proactor';
+import type { BaseProtocol, IocpProactor, ProtocolFactory, SubprocessProtocol, Transport } from '@iocp/proactor';
 import { createPipeConnection, startServingPipe } from '@iocp/pipes';
 import type { PipeServer, PipeServerOptions } from '@iocp/pipes';
+import { subprocessExec, subprocessShell } from '@iocp/subprocess';
+import type { SubprocessOptions, SubprocessTransport } from '@iocp/subprocess';
 
 import { SigintGuard } from './keyboard-interrupt';
 
@@ -62,5 +65,30 @@ export class ProactorEventLoop extends BaseProactorEventLoop {
   /** Connects to the pipe `address`; rejects with FileNotFoundError when no server has it. */
   createPipeConnection<P extends BaseProtocol>(protocolFactory: ProtocolFactory<P>, address: string): Promise<[Transport, P]> {
     return createPipeConnection(this, protocolFactory, address);
+  }
+
+  // Port of base_events.py subprocess_exec (windows_events.py's
+  // _make_subprocess_transport), through @iocp/subprocess.
+  /**
+   * Runs argv[0] with the arguments argv[1..] (no shell); stdin, stdout and
+   * stderr default to 'pipe'. Resolves once the pipes are connected; a
+   * missing program rejects with FileNotFoundError.
+   */
+  subprocessExec<P extends SubprocessProtocol>(
+    protocolFactory: ProtocolFactory<P>,
+    argv: string[],
+    opts?: SubprocessOptions,
+  ): Promise<[SubprocessTransport, P]> {
+    return subprocessExec(this, protocolFactory, argv, opts);
+  }
+
+  // Port of base_events.py subprocess_shell.
+  /** Runs `cmd` through the shell (/bin/sh -c; cmd.exe /c on Windows). */
+  subprocessShell<P extends SubprocessProtocol>(
+    protocolFactory: ProtocolFactory<P>,
+    cmd: string,
+    opts?: SubprocessOptions,
+  ): Promise<[SubprocessTransport, P]> {
+    return subprocessShell(this, protocolFactory, cmd, opts);
   }
 }

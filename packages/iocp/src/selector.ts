@@ -7,5 +7,4 @@ export { ListeningSocket, SelectorServer } from './selector/server';
 export { SelectorStreamTransport } from './selector/stream-transport';
 export { SelectorDatagramTransport } from './selector/datagram-transport';
 export { SelectorSubprocessTransport } from './selector/subprocess-transport';
-export type { SubprocessTransport } from './selector/subprocess-transport';
 export { KeyboardInterrupt } from './keyboard-interrupt';

@@ -39,15 +39,10 @@ import { ListeningSocket, SelectorServer } from './server';
 import { SelectorStreamTransport } from './stream-transport';
 import { SelectorSubprocessTransport } from './subprocess-transport';
 import type { SubprocessTransport } from './subprocess-transport';
+import type { SubprocessOptions } from '@iocp/subprocess';
 
-/** Options of subprocessExec/subprocessShell on the selector loop. */
-export interface SelectorSubprocessOptions {
-  stdin?: 'pipe' | 'inherit' | 'ignore';
-  stdout?: 'pipe' | 'inherit' | 'ignore';
-  stderr?: 'pipe' | 'inherit' | 'ignore';
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-}
+/** Options of subprocessExec/subprocessShell on the selector loop: @iocp/subprocess's (stderr: 'stdout' aside). */
+export type SelectorSubprocessOptions = SubprocessOptions;
 
 /** Options of startServingPipe on the selector loop (the Linux socket mode; others are PipeServer's). */
 export interface SelectorPipeOptions {
@@ -344,16 +339,17 @@ export class SelectorEventLoop extends BaseEventLoop {
 
   private _spawnOptions(opts: SelectorSubprocessOptions, shell: boolean): child_process.SpawnOptions {
     if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
-    const io = (v: unknown, name: string): 'pipe' | 'inherit' | 'ignore' => {
+    const io = (v: unknown, name: string): 'pipe' | 'inherit' | 'ignore' | number => {
       if (v === undefined) return 'pipe';
       if (v === 'stdout' && name === 'stderr') notSupported("stderr: 'stdout'");
-      if (v !== 'pipe' && v !== 'inherit' && v !== 'ignore') throw new TypeError(`opts.${name} must be 'pipe', 'inherit' or 'ignore'`);
+      if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+      if (v !== 'pipe' && v !== 'inherit' && v !== 'ignore') throw new TypeError(`opts.${name} must be 'pipe', 'inherit', 'ignore' or an fd`);
       return v;
     };
     return {
       stdio: [io(opts.stdin, 'stdin'), io(opts.stdout, 'stdout'), io(opts.stderr, 'stderr')],
-      cwd: opts.cwd,
-      env: opts.env,
+      cwd: opts.cwd ?? undefined,
+      env: (opts.env ?? undefined) as NodeJS.ProcessEnv | undefined,
       shell,
       windowsHide: true,
     };

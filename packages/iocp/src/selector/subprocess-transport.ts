@@ -11,28 +11,15 @@ import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Socket as NetSocket } from 'node:net';
 
-import { ProcessLookupError, logger } from '@iocp/futures';
+import { ProcessLookupError, RuntimeError, logger } from '@iocp/futures';
 import type { Future } from '@iocp/futures';
 import type { BaseProtocol, SubprocessProtocol, Transport } from '@iocp/proactor';
+import type { SubprocessTransport } from '@iocp/subprocess';
+
+export type { SubprocessTransport };
 
 import type { SelectorLoopCore } from './loop-core';
 import { SelectorStreamTransport } from './stream-transport';
-
-/** The transport of a child process (API.md "@iocp/subprocess" SubprocessTransport). */
-export interface SubprocessTransport {
-  getPid(): number;
-  /** The exit code, -signal on Linux when a signal ended it; null while it runs. */
-  getReturncode(): number | null;
-  /** The transport of the child's stdin (0), stdout (1) or stderr (2); null if that fd is not a pipe. */
-  getPipeTransport(fd: number): Transport | null;
-  sendSignal(signal: NodeJS.Signals | number): void;
-  terminate(): void;
-  kill(): void;
-  close(): void;
-  isClosing(): boolean;
-  getProtocol(): BaseProtocol;
-  getExtraInfo<T = unknown>(name: string, defaultValue?: T): T | undefined;
-}
 
 export class SelectorSubprocessTransport implements SubprocessTransport {
   private readonly _pipes = new Map<number, { transport: SelectorStreamTransport; disconnected: boolean }>();
@@ -91,11 +78,14 @@ export class SelectorSubprocessTransport implements SubprocessTransport {
   isClosing(): boolean {
     return this._closed;
   }
+  setProtocol(): void {
+    throw new RuntimeError('a subprocess transport keeps its protocol');
+  }
 
   // Port of BaseSubprocessTransport.send_signal / _check_proc.
-  sendSignal(signal: NodeJS.Signals | number): void {
+  sendSignal(signal: number | string): void {
     if (this._returncode !== null) throw new ProcessLookupError();
-    this._child.kill(signal);
+    this._child.kill(signal as NodeJS.Signals | number);
   }
   terminate(): void {
     this.sendSignal('SIGTERM');
