@@ -63,9 +63,13 @@ describe('a timeout that looks like seconds', () => {
       loop.callLater(0.5, () => order.push('callLater'));
       await sleep(0.5);
       order.push('sleep');
-      order.push(String(await waitFor(sleep(0, 'x'), 0.5)));
+      // Whether 0.5 ms is enough for sleep(0) does not matter here: only the warning.
+      await waitFor(sleep(0), 0.5).catch(() => undefined);
     });
-    expect(order).toEqual(['callLater', 'sleep', 'x']);
+    expect(order).toEqual(['callLater', 'sleep']);
+    // Debug mode may also report a slow callback on a loaded machine: only the seconds warnings count.
+    log.restore();
+    log.warn = log.warn.filter((m) => m.includes('milliseconds'));
     expect(log.warn).toHaveLength(3);
     expect(log.warn[0]).toMatch(/callLater\(\) delay = 0\.5: times are in milliseconds.*pass 500/);
     expect(log.warn[1]).toMatch(/sleep\(\) ms = 0\.5.*pass 500/);
@@ -85,6 +89,7 @@ describe('a timeout that looks like seconds', () => {
       await sleep(10.5);
       await waitFor(sleep(0), 5000);
     });
-    expect(log.warn).toEqual([]);
+    log.restore();
+    expect(log.warn.filter((m) => m.includes('milliseconds'))).toEqual([]);
   });
 });

@@ -349,7 +349,7 @@ export class SelectorEventLoop extends BaseEventLoop {
     return {
       stdio: [io(opts.stdin, 'stdin'), io(opts.stdout, 'stdout'), io(opts.stderr, 'stderr')],
       cwd: opts.cwd ?? undefined,
-      env: (opts.env ?? undefined) as NodeJS.ProcessEnv | undefined,
+      env: (opts.env ?? undefined),
       shell,
       windowsHide: true,
     };
