@@ -7,7 +7,8 @@
 // CPython keeps the current loop per thread; here module state is per
 // thread already (each worker thread loads its own copy), so one field is
 // that per-thread state.
-import { BaseEventLoop, RuntimeError, getRunningLoopOrNull } from '@iocp/futures';
+import { RuntimeError, getRunningLoopOrNull } from '@iocp/futures';
+import type { BaseEventLoop } from '@iocp/futures';
 import { isMainThread } from 'node:worker_threads';
 
 import { ProactorEventLoop } from './proactor-event-loop';
@@ -19,6 +20,11 @@ export interface EventLoopPolicy {
   getEventLoop(): BaseEventLoop;
   setEventLoop(loop: BaseEventLoop | null): void;
   newEventLoop(): BaseEventLoop;
+}
+
+function isLoop(loop: unknown): loop is BaseEventLoop {
+  const l = loop as BaseEventLoop | null;
+  return typeof l === 'object' && l !== null && typeof l.runForever === 'function' && typeof l.callSoon === 'function' && typeof l.close === 'function';
 }
 
 // Port of events.py BaseDefaultEventLoopPolicy.
@@ -48,7 +54,9 @@ export abstract class BaseDefaultEventLoopPolicy implements EventLoopPolicy {
   /** Sets the current loop (null: none). */
   setEventLoop(loop: BaseEventLoop | null): void {
     this._setCalled = true;
-    if (loop !== null && !(loop instanceof BaseEventLoop)) {
+    // Duck-typed, not instanceof: a second copy of @iocp/futures (two
+    // installs) makes loops that are loops all the same.
+    if (loop !== null && !isLoop(loop)) {
       throw new TypeError(`loop must be an instance of BaseEventLoop or null, not ${typeof loop}`);
     }
     this._loop = loop;

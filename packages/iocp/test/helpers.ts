@@ -6,8 +6,19 @@ import type { BaseEventLoop } from '@iocp/futures';
 import type { BaseTransport, DatagramTransport, SockAddr, Transport } from '@iocp/proactor';
 
 export const isWindows = process.platform === 'win32';
+/** Under Wine (the Windows leg): Wine does not refuse a second first-instance pipe server. */
+export const isWine = isWindows && (require('@iocp/native') as typeof import('@iocp/native')).native.isWine();
 /** The built meta-package, for child scripts (as a user's script would load it). */
 export const DIST = path.resolve(__dirname, '..', 'dist');
+
+/**
+ * The first line of a child script: under Wine, the preload that makes
+ * require() resolve pnpm's links as Windows does (the Windows leg runs jest
+ * with it too), so each package loads once; elsewhere nothing.
+ */
+export const CHILD_PRELUDE = isWindows
+  ? `require(${JSON.stringify(path.resolve(__dirname, '..', '..', '..', 'tooling', 'jest-preset', 'windows-realpath.js'))});\n`
+  : '';
 
 const loops: BaseEventLoop[] = [];
 

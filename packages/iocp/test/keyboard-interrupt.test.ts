@@ -8,9 +8,9 @@
 // is the same).
 import { runNodeScript } from '@iocp/jest-preset/run-node-script';
 
-import { DIST } from './helpers';
+import { CHILD_PRELUDE, DIST } from './helpers';
 
-const PRELUDE = `
+const PRELUDE = `${CHILD_PRELUDE}
 const iocp = require(${JSON.stringify(DIST)});
 const sigint = () => (process.platform === 'win32' ? process.emit('SIGINT', 'SIGINT') : process.kill(process.pid, 'SIGINT'));
 const describe = (e) => [e.constructor.name, e instanceof iocp.KeyboardInterrupt, e instanceof iocp.OSError, e instanceof iocp.CancelledError].join(' ');

@@ -8,7 +8,7 @@ import { SharedProactorEventLoop, createConnection, openConnection, sharedLoop, 
 import { SelectorEventLoop, SharedSelectorEventLoop, WindowsSelectorEventLoopPolicy, setEventLoopPolicy } from 'iocp';
 import { runNodeScript } from '@iocp/jest-preset/run-node-script';
 
-import { DIST, Recorder, pipeAddress } from './helpers';
+import { CHILD_PRELUDE, DIST, Recorder, pipeAddress } from './helpers';
 
 afterEach(async () => {
   await sharedLoopIdle();
@@ -67,7 +67,7 @@ describe('the shared on-demand loop and the policy', () => {
   });
 
   test('a plain script under the selector policy runs on a SharedSelectorEventLoop and exits by itself once all is closed', async () => {
-    const script = `
+    const script = `${CHILD_PRELUDE}
 const iocp = require(${JSON.stringify(DIST)});
 iocp.setEventLoopPolicy(new iocp.WindowsSelectorEventLoopPolicy());
 (async () => {
