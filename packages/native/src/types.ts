@@ -277,7 +277,9 @@ export interface NativeAddon {
    * The child's state, without blocking: [0, 0] while it runs, [1, code]
    * once it exited, [2, signal] when a signal ended it (Linux). Linux reaps
    * the child (waitid on this pid only): call it once the handle is
-   * signalled and keep the answer. Or a negated error.
+   * signalled and keep the answer (a second call gives -ECHILD). Windows:
+   * an exit code of 2^31 or more comes back negative (`value >>> 0` restores
+   * it). Or a negated error.
    */
   processStatus(handle: number, pid: number): [state: 0 | 1 | 2, value: number] | number;
   /**

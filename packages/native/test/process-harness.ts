@@ -60,7 +60,10 @@ export interface Child {
 }
 
 /** spawnProcess with argv on Linux and its list2cmdline on Windows. */
-export function spawnRaw(argv: readonly string[], o: SpawnOptions = {}): [number, number, number] | number {
+export function spawnRaw(
+  argv: readonly string[],
+  o: SpawnOptions = {},
+): [number, number, number] | number {
   const stdio = o.stdio ?? [STDIO_INHERIT, STDIO_INHERIT, STDIO_INHERIT];
   return native.spawnProcess(
     o.file ?? argv[0],
@@ -102,13 +105,20 @@ export function spawn(t: Harness, argv: readonly string[], o: SpawnOptions = {})
  */
 export async function settleChildren(t: Harness): Promise<void> {
   for (const child of [...(unsettled.get(t) ?? [])]) {
-    native.processSignal(child.handle, child.pid, child.group, 9);
+    // A tree kill for a group: its grandchildren go too. (Linux: the child
+    // is not reaped yet, so its group id still names its group.)
+    native.processSignal(child.handle, child.pid, child.group, 9, child.group !== 0);
     await exitOf(t, child);
   }
 }
 
 /** A node child running `script` (with `args` after it in process.argv). */
-export function spawnNode(t: Harness, script: string, args: readonly string[] = [], o: SpawnOptions = {}): Child {
+export function spawnNode(
+  t: Harness,
+  script: string,
+  args: readonly string[] = [],
+  o: SpawnOptions = {},
+): Child {
   return spawn(t, [NODE, '-e', script, ...args], o);
 }
 

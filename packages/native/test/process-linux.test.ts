@@ -13,7 +13,16 @@ import { STDIO_INHERIT, STDIO_NULL, availableBackends, native } from '@iocp/nati
 import type { BackendName } from '@iocp/native';
 
 import { Harness, codeOf, isLinux, openFds } from './helpers';
-import { exitOf, outputPipe, readSome, readToEnd, settleChildren, spawn, spawnRaw } from './process-harness';
+import type { Child } from './process-harness';
+import {
+  exitOf,
+  outputPipe,
+  readSome,
+  readToEnd,
+  settleChildren,
+  spawn,
+  spawnRaw,
+} from './process-harness';
 import { runNodeScript } from '@iocp/jest-preset/run-node-script';
 
 const DIST = path.resolve(__dirname, '..', 'dist', 'index.js');
@@ -58,12 +67,16 @@ describeLinux.each(availableBackends())('Linux processes on %s', (backend: Backe
   });
 
   /**
-   * A /bin/cat that blocks reading a pipe until closeInput is called,
-   * with stdout and stderr as given. Its environment is empty: under
-   * test:asan an inherited LD_PRELOAD would load the ASan runtime into it,
-   * which opens fds of its own.
+   * A /bin/cat that copies a pipe to another pipe, with stderr as given,
+   * once it is past its start-up: the dynamic loader opens files of its
+   * own for a moment, so the promise settles only when a first line has
+   * come back through it, and cat is blocked reading. closeInput ends it.
+   * Its environment is empty: under test:asan an inherited LD_PRELOAD would
+   * load the ASan runtime into it, which keeps fds of its own.
    */
-  function blockedCat(stdout: number, stderr: number): { pid: number; closeInput(): void; child: ReturnType<typeof spawn> } {
+  async function runningCat(
+    stderr: number,
+  ): Promise<{ child: Child; output: number; closeInput(): void }> {
     const pair = native.pipePair(false, false, false);
     if (typeof pair === 'number') throw new Error(`pipePair: ${codeOf(pair)}`);
     const [r, w] = pair;
@@ -73,22 +86,28 @@ describeLinux.each(availableBackends())('Linux processes on %s', (backend: Backe
       open = false;
     };
     t.defer(closeInput);
+    const out = outputPipe(t);
+    let child: Child;
     try {
-      const child = spawn(t, ['/bin/cat'], { env: [], stdio: [r, stdout, stderr] });
-      return { pid: child.pid, closeInput, child };
+      child = spawn(t, ['/bin/cat'], { env: [], stdio: [r, out.write, stderr] });
     } finally {
       native.closeHandle(r);
+      out.closeWrite();
     }
+    fs.writeSync(w, 'ping\n');
+    expect(await readSome(t, out.read)).toBe('ping\n');
+    return { child, output: out.read, closeInput };
   }
 
   // test_subprocess.py test_close_fds: only 0, 1 and 2 reach the child.
   it('the child holds its three stdio fds and no other, whatever the parent has open', async () => {
     const extra = fs.openSync(__filename, 'r');
     try {
-      const cat = blockedCat(STDIO_NULL, STDIO_INHERIT);
-      expect(fs.readdirSync(`/proc/${cat.pid}/fd`).sort()).toEqual(['0', '1', '2']);
-      expect(fs.readlinkSync(`/proc/${cat.pid}/fd/1`)).toBe('/dev/null');
-      expect(fs.readlinkSync(`/proc/${cat.pid}/fd/2`)).toBe(fs.readlinkSync('/proc/self/fd/2'));
+      const cat = await runningCat(STDIO_INHERIT);
+      const fdsOf = `/proc/${cat.child.pid}/fd`;
+      expect(fs.readdirSync(fdsOf).sort()).toEqual(['0', '1', '2']);
+      expect(fs.readlinkSync(`${fdsOf}/1`)).toBe(fs.readlinkSync(`/proc/self/fd/${cat.output}`));
+      expect(fs.readlinkSync(`${fdsOf}/2`)).toBe(fs.readlinkSync('/proc/self/fd/2'));
       cat.closeInput();
       expect(await exitOf(t, cat.child)).toEqual([1, 0]);
     } finally {
@@ -99,9 +118,9 @@ describeLinux.each(availableBackends())('Linux processes on %s', (backend: Backe
   // test_subprocess.py test_restore_signals: Node ignores SIGPIPE, the child must not.
   it('the child starts with default signal dispositions and an empty mask', async () => {
     expect(statusMask('self', 'SigIgn') & bit(SIGPIPE)).toBe(bit(SIGPIPE));
-    const cat = blockedCat(STDIO_NULL, STDIO_INHERIT);
-    expect(statusMask(cat.pid, 'SigIgn')).toBe(0n);
-    expect(statusMask(cat.pid, 'SigBlk')).toBe(0n);
+    const cat = await runningCat(STDIO_NULL);
+    expect(statusMask(cat.child.pid, 'SigIgn')).toBe(0n);
+    expect(statusMask(cat.child.pid, 'SigBlk')).toBe(0n);
     cat.closeInput();
     expect(await exitOf(t, cat.child)).toEqual([1, 0]);
   });
@@ -138,7 +157,12 @@ describeLinux.each(availableBackends())('Linux processes on %s', (backend: Backe
       }, 5);
     `;
     const { out, err, code, signal } = await runNodeScript(script);
-    expect({ out, err, code, signal }).toEqual({ out: 'to-two\nstatus 1 0\n', err: 'to-one\n', code: 0, signal: null });
+    expect({ out, err, code, signal }).toEqual({
+      out: 'to-two\nstatus 1 0\n',
+      err: 'to-one\n',
+      code: 0,
+      signal: null,
+    });
   });
 
   it('an fd that already is its own slot (0 -> 0) reaches the child', async () => {
@@ -161,7 +185,8 @@ describeLinux.each(availableBackends())('Linux processes on %s', (backend: Backe
     out.closeWrite();
     expect(sh.group).toBe(sh.pid);
     const grandchild = Number((await readSome(t, out.read)).trim());
-    const pgrpOf = (pid: number): number => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]);
+    const pgrpOf = (pid: number): number =>
+      Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]);
     expect(pgrpOf(sh.pid)).toBe(sh.pid);
     expect(pgrpOf(grandchild)).toBe(sh.pid);
     expect(native.processSignal(sh.handle, sh.pid, sh.group, 9, true)).toBe(0);
@@ -177,11 +202,11 @@ describeLinux.each(availableBackends())('Linux processes on %s', (backend: Backe
   });
 
   it('signal 0 probes a running child', async () => {
-    const cat = blockedCat(STDIO_NULL, STDIO_INHERIT);
-    expect(native.processSignal(cat.child.handle, cat.pid, 0, 0)).toBe(0);
+    const cat = await runningCat(STDIO_NULL);
+    expect(native.processSignal(cat.child.handle, cat.child.pid, 0, 0)).toBe(0);
     cat.closeInput();
     expect(await exitOf(t, cat.child)).toEqual([1, 0]);
-    expect(native.processStatus(cat.child.handle, cat.pid)).toBe(-os.constants.errno.ECHILD);
+    expect(native.processStatus(cat.child.handle, cat.child.pid)).toBe(-os.constants.errno.ECHILD);
   });
 
   it('exec errors: EACCES for a file without x, ENOEXEC for one the kernel cannot run', () => {
@@ -197,8 +222,12 @@ describeLinux.each(availableBackends())('Linux processes on %s', (backend: Backe
   it('failures leave no fd and no child: a missing cwd, a stdio fd that is not open', () => {
     const before = openFds();
     const missing = path.join(tempDir(), 'gone');
-    expect(codeOf(spawnRaw(['/bin/true'], { cwd: missing, stdio: [0, 1, 2] }) as number)).toBe('ENOENT');
-    expect(codeOf(spawnRaw(['/bin/true'], { stdio: [STDIO_NULL, 987654, STDIO_INHERIT] }) as number)).toBe('EBADF');
+    expect(codeOf(spawnRaw(['/bin/true'], { cwd: missing, stdio: [0, 1, 2] }) as number)).toBe(
+      'ENOENT',
+    );
+    expect(
+      codeOf(spawnRaw(['/bin/true'], { stdio: [STDIO_NULL, 987654, STDIO_INHERIT] }) as number),
+    ).toBe('EBADF');
     expect(openFds()).toBe(before);
     // No child of ours is left, running or unreaped.
     const children = fs.readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8').trim();

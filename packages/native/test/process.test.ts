@@ -6,6 +6,7 @@
 // cases follow CPython's test_windows_utils.py PopenTests and
 // test_asyncio/test_subprocess.py (exit codes, stdout, stderr to stdout,
 // kill, terminate of an exited child, bad programs).
+import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -93,11 +94,31 @@ describe.each(availableBackends())('processes on %s', (backend: BackendName) => 
 
   it('a NUL in the program, an argument, the command line, env or cwd throws TypeError synchronously', () => {
     const std = [STDIO_INHERIT, STDIO_INHERIT, STDIO_INHERIT] as const;
-    expectArgError(() => native.spawnProcess('no\0de', [NODE], '', null, null, ...std), 'TypeError', 'file');
-    expectArgError(() => native.spawnProcess(NODE, [NODE, 'a\0b'], '', null, null, ...std), 'TypeError', 'argv');
-    expectArgError(() => native.spawnProcess(NODE, [], 'node a\0b', null, null, ...std), 'TypeError', 'commandLine');
-    expectArgError(() => native.spawnProcess(NODE, [NODE], '', ['A=\0'], null, ...std), 'TypeError', 'env');
-    expectArgError(() => native.spawnProcess(NODE, [NODE], '', null, 'C\0', ...std), 'TypeError', 'cwd');
+    expectArgError(
+      () => native.spawnProcess('no\0de', [NODE], '', null, null, ...std),
+      'TypeError',
+      'file',
+    );
+    expectArgError(
+      () => native.spawnProcess(NODE, [NODE, 'a\0b'], '', null, null, ...std),
+      'TypeError',
+      'argv',
+    );
+    expectArgError(
+      () => native.spawnProcess(NODE, [], 'node a\0b', null, null, ...std),
+      'TypeError',
+      'commandLine',
+    );
+    expectArgError(
+      () => native.spawnProcess(NODE, [NODE], '', ['A=\0'], null, ...std),
+      'TypeError',
+      'env',
+    );
+    expectArgError(
+      () => native.spawnProcess(NODE, [NODE], '', null, 'C\0', ...std),
+      'TypeError',
+      'cwd',
+    );
   });
 
   // PopenTests.test_popen: the child's stdout through a pipe.
@@ -126,11 +147,25 @@ describe.each(availableBackends())('processes on %s', (backend: BackendName) => 
   });
 
   it('arguments reach the child unchanged: spaces, quotes, backslashes, unicode, empty', async () => {
-    const args = ['plain', 'two words', 'say "hi"', 'back\\slash\\', 'tab\there', '', 'ünï 😀', '\\"\\'];
+    const args = [
+      'plain',
+      'two words',
+      'say "hi"',
+      'back\\slash\\',
+      'tab\there',
+      '',
+      'ünï 😀',
+      '\\"\\',
+    ];
     const out = outputPipe(t);
-    const child = spawnNode(t, 'process.stdout.write(JSON.stringify(process.argv.slice(1)))', args, {
-      stdio: [STDIO_NULL, out.write, STDIO_INHERIT],
-    });
+    const child = spawnNode(
+      t,
+      'process.stdout.write(JSON.stringify(process.argv.slice(1)))',
+      args,
+      {
+        stdio: [STDIO_NULL, out.write, STDIO_INHERIT],
+      },
+    );
     out.closeWrite();
     expect(JSON.parse(await readToEnd(t, out.read))).toEqual(args);
     expect(await exitOf(t, child)).toEqual([1, 0]);
@@ -147,7 +182,10 @@ describe.each(availableBackends())('processes on %s', (backend: BackendName) => 
       t,
       'process.stdout.write(JSON.stringify([process.env.IOCP_CHILD_VAR, process.env.PATH ?? null]))',
       [],
-      { env: ['IOCP_CHILD_VAR=child value = ü', ...keep], stdio: [STDIO_NULL, out.write, STDIO_INHERIT] },
+      {
+        env: ['IOCP_CHILD_VAR=child value = ü', ...keep],
+        stdio: [STDIO_NULL, out.write, STDIO_INHERIT],
+      },
     );
     out.closeWrite();
     expect(JSON.parse(await readToEnd(t, out.read))).toEqual(['child value = ü', null]);
@@ -247,8 +285,24 @@ describe.each(availableBackends())('processes on %s', (backend: BackendName) => 
     expect(await readToEnd(t, slow.read)).toBe('');
   });
 
+  // The issue's "Node's own child_process still works beside ours": libuv
+  // reaps only the pids it spawned (Linux), and ours stays ours to reap.
+  it("Node's child_process works beside our children, and neither reaps the other's", async () => {
+    const ours = spawnNode(t, 'process.exit(4)');
+    const theirs = childProcess.spawn(NODE, ['-e', 'process.exit(6)'], { stdio: 'ignore' });
+    const theirExit = new Promise<number | null>((resolve) =>
+      theirs.on('exit', (code) => resolve(code)),
+    );
+    expect(await theirExit).toBe(6);
+    expect(await exitOf(t, ours)).toEqual([1, 4]);
+  });
+
   it('refuses bad stdio, handle and pid arguments with RangeError', () => {
-    expectArgError(() => native.spawnProcess(NODE, [NODE], '', null, null, -3, -1, -1), 'RangeError', 'stdin');
+    expectArgError(
+      () => native.spawnProcess(NODE, [NODE], '', null, null, -3, -1, -1),
+      'RangeError',
+      'stdin',
+    );
     expectArgError(() => native.processStatus(-1, 1), 'RangeError', 'handle');
     expectArgError(() => native.processStatus(0, 0), 'RangeError', 'pid');
     expectArgError(() => native.processSignal(0, 1, 0, 65), 'RangeError', 'signal');

@@ -124,8 +124,11 @@ int PipeRelease(const std::string& name);
 // Processes (src/linux/os_process.cc, src/win/os_process.cc), for
 // @iocp/subprocess. Port of windows_utils.Popen / _winapi.CreateProcess on
 // Windows; posix_spawn (vfork-style, no copy of Node's heap) on Linux.
-constexpr int64_t kStdioInherit = -1;  // The child gets the parent's own fd 0/1/2.
-constexpr int64_t kStdioNull = -2;     // The child gets the null device.
+// The child gets the parent's own fd 0/1/2 (standard handle on Windows), or
+// the null device when the parent has none.
+constexpr int64_t kStdioInherit = -1;
+// The child gets the null device.
+constexpr int64_t kStdioNull = -2;
 struct SpawnSpec {
   // Linux: the path executed, already resolved by the caller (no PATH
   // search here). Windows: lpApplicationName; empty passes NULL, so
@@ -172,7 +175,9 @@ int Spawn(const SpawnSpec& spec, SpawnResult* out);
 // with *value = its exit code; 2 when a signal ended it (Linux), with
 // *value = the signal number. Linux reaps the child (waitid on this pid
 // only, never on other children), so call it once the handle is signalled
-// and keep the answer. Or a negated error.
+// and keep the answer: a second call then fails with -ECHILD. Windows: an
+// exit code above INT_MAX (an NTSTATUS) comes out negative; read it back
+// as unsigned. Or a negated error.
 int ProcessStatus(int64_t handle, int64_t pid, int* value);
 // Sends signal `sig` to the child (tree: to its group, see new_group).
 // Linux: pidfd_send_signal (no pid-reuse race), or kill(-group) for a tree.
