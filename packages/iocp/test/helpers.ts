@@ -3,11 +3,12 @@
 import * as path from 'node:path';
 
 import type { BaseEventLoop } from '@iocp/futures';
+import { native } from '@iocp/native';
 import type { BaseTransport, DatagramTransport, SockAddr, Transport } from '@iocp/proactor';
 
 export const isWindows = process.platform === 'win32';
 /** Under Wine (the Windows leg): Wine does not refuse a second first-instance pipe server. */
-export const isWine = isWindows && (require('@iocp/native') as typeof import('@iocp/native')).native.isWine();
+export const isWine = isWindows && native.isWine();
 /** The built meta-package, for child scripts (as a user's script would load it). */
 export const DIST = path.resolve(__dirname, '..', 'dist');
 

@@ -65,7 +65,6 @@ describe('ProactorEventLoop', () => {
       });
     });
   }
-  });
 });
 
 /** Collects what a child writes (the protocol side of asyncio's communicate). */
