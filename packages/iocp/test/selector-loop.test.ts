@@ -81,6 +81,26 @@ describe('SelectorEventLoop: TCP through protocols', () => {
     });
   });
 
+  test('close() right after a large write and writeEof still delivers every byte, then EOF', async () => {
+    const loop = newLoop();
+    await loop.runUntilComplete(async () => {
+      const receiver = new Recorder();
+      const server = await loop.createServer(() => receiver, '127.0.0.1', 0);
+      const port = (server.sockets[0].getsockname() as [string, number])[1];
+      const [transport, client] = await loop.createConnection(() => new Recorder(), '127.0.0.1', port);
+      const size = 4 * 1024 * 1024;
+      transport.write(Buffer.alloc(size, 1));
+      transport.writeEof();
+      transport.close();
+      expect(await client.lost).toBeNull();
+      await receiver.lost;
+      expect(receiver.size).toBe(size);
+      expect(receiver.events).toEqual(['made', 'eof', 'lost']);
+      server.close();
+      await server.waitClosed();
+    });
+  });
+
   test('pauseReading holds data back and resumeReading delivers it, nothing lost', async () => {
     const loop = newLoop();
     await loop.runUntilComplete(async () => {

@@ -237,10 +237,12 @@ export class SelectorStreamTransport implements Transport {
     if (this._closing) return;
     this._closing = true;
     this._userClosed = true;
-    this._sock.pause();
-    if (this._sock.destroyed) return;
-    if (this._sock.writableLength === 0 || this._writeEofCalled) this._sock.destroy();
-    else this._sock.end(() => this._sock.destroy());
+    const sock = this._sock;
+    sock.pause();
+    if (sock.destroyed) return;
+    if (sock.writableFinished || (sock.writableLength === 0 && !this._writeEofCalled)) sock.destroy();
+    else if (this._writeEofCalled) sock.once('finish', () => sock.destroy());
+    else sock.end(() => sock.destroy());
   }
 
   // Port of _SelectorTransport.abort.
