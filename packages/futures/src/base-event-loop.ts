@@ -47,11 +47,11 @@ import { logger } from './logger';
 import { getRunningLoopOrNull, setRunningLoop } from './running-loop';
 import { runUntilComplete } from './run-until-complete';
 import type { Awaitable } from './run-until-complete';
-import { Task } from './task';
+import { Task, checkTaskFunction } from './task';
 import type { CreateTaskOptions, TaskFactory, TaskFunction } from './task';
 import { outsideTasks } from './task-context';
 import { TimerHeap } from './timer-heap';
-import { checkDelay } from './timers';
+import { checkDelay, warnIfSeconds } from './timers';
 
 /** asyncio's MAXIMUM_SELECT_TIMEOUT (one day); also under Node's 2^31-1 ms timer limit. */
 const MAXIMUM_WAIT_MS = 24 * 3600 * 1000;
@@ -112,6 +112,7 @@ export abstract class BaseEventLoop {
   /** Schedules `callback(...args)` to run `delay` ms from now. */
   callLater<A extends unknown[]>(delay: number, callback: Callback<A>, ...args: A): TimerHandle {
     checkDelay(delay, 'delay');
+    warnIfSeconds(delay, 'callLater() delay', this);
     return this.callAt(this.time() + delay, callback, ...args);
   }
 
@@ -148,6 +149,7 @@ export abstract class BaseEventLoop {
    */
   createTask<T>(fn: TaskFunction<T>, opts: CreateTaskOptions = {}): Task<T> {
     if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
+    checkTaskFunction(fn, 'createTask()');
     this._checkClosed();
     const factory = this._taskFactory;
     if (factory === null) return new Task(fn, { loop: this, name: opts.name });

@@ -8,7 +8,7 @@
 // process alive while it is pending.
 import { Future, setResultUnlessCancelled } from './future';
 import { getRunningLoopOrNull } from './running-loop';
-import { callLaterOn, checkDelay } from './timers';
+import { callLaterOn, checkDelay, warnIfSeconds } from './timers';
 
 /** A Future that resolves to `value` after `ms` milliseconds. */
 export function sleep(ms: number): Future<void>;
@@ -16,6 +16,7 @@ export function sleep<T>(ms: number, value: T): Future<T>;
 export function sleep<T>(ms: number, value?: T): Future<T | undefined> {
   checkDelay(ms, 'ms');
   const loop = getRunningLoopOrNull();
+  warnIfSeconds(ms, 'sleep() ms', loop);
   const future = new Future<T | undefined>({ loop });
   const timer = callLaterOn(loop, ms, () => setResultUnlessCancelled(future, value));
   future.addDoneCallback(function cancelSleepTimer() {

@@ -60,6 +60,25 @@ export type TaskFactory = <T>(
 
 let taskCounter = 0;
 
+/**
+ * Throws TypeError unless `fn` is a function. A promise (or any thenable)
+ * gets a message that teaches the fix: asyncio's create_task(work()) takes
+ * a coroutine object, but here the task runs a function, so that it can
+ * start the work itself (and give it the AbortSignal):
+ * createTask(() => work()).
+ */
+export function checkTaskFunction(fn: unknown, what: string): void {
+  if (typeof fn === 'function') return;
+  const then = typeof fn === 'object' && fn !== null ? (fn as { then?: unknown }).then : undefined;
+  if (typeof then === 'function') {
+    throw new TypeError(
+      `${what} takes a function that starts the work, not a promise: pass \`() => work()\` instead of \`work()\` ` +
+        '(asyncio\'s create_task(work()) becomes createTask(() => work()) here)',
+    );
+  }
+  throw new TypeError(`fn must be a function, got ${formatValue(fn)}`);
+}
+
 function isCancellation(error: unknown, signal: AbortSignal | undefined): boolean {
   if (error instanceof CancelledError) return true;
   if (typeof error !== 'object' || error === null) return false;
@@ -88,7 +107,7 @@ export class Task<T = unknown> extends Future<T> {
       throw new TypeError('opts.loop must be an event loop or null');
     }
     super(opts.loop === undefined ? undefined : { loop: opts.loop });
-    if (typeof fn !== 'function') throw new TypeError('fn must be a function');
+    checkTaskFunction(fn, 'new Task()');
     if (opts.name !== undefined && typeof opts.name !== 'string') {
       throw new TypeError('opts.name must be a string');
     }
@@ -304,6 +323,7 @@ export function allTasks(loop?: BaseEventLoop | null): Set<Task<unknown>> {
  * (asyncio.create_task requires a running loop).
  */
 export function createTask<T>(fn: TaskFunction<T>, opts: CreateTaskOptions = {}): Task<T> {
+  checkTaskFunction(fn, 'createTask()');
   if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
   const loop = getRunningLoopOrNull();
   if (loop !== null) return loop.createTask(fn, opts);

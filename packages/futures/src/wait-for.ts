@@ -20,7 +20,7 @@ import { isThenable } from './handle';
 import { getRunningLoopOrNull } from './running-loop';
 import { currentTask } from './task';
 import type { Task } from './task';
-import { callLaterOn, checkDelay } from './timers';
+import { callLaterOn, checkDelay, warnIfSeconds } from './timers';
 import type { BaseEventLoop } from './base-event-loop';
 
 // Port of tasks.py _release_waiter.
@@ -71,7 +71,10 @@ function timedOut<T>(future: Future<T>, ms: number): T {
  */
 export function waitFor<T>(aw: Awaitable<T>, ms: number | null | undefined): Promise<T> {
   checkAwaitable(aw, 'aw');
-  if (ms !== null && ms !== undefined) checkDelay(ms, 'ms');
+  if (ms !== null && ms !== undefined) {
+    checkDelay(ms, 'ms');
+    warnIfSeconds(ms, 'waitFor() ms', getRunningLoopOrNull());
+  }
   return waitForImpl(aw, ms ?? null);
 }
 

@@ -4,6 +4,7 @@ import * as futures from '@iocp/futures';
 import * as native from '@iocp/native';
 import * as pipes from '@iocp/pipes';
 import * as proactor from '@iocp/proactor';
+import * as subprocess from '@iocp/subprocess';
 import * as iocp from 'iocp';
 
 describe('iocp (meta-package)', () => {
@@ -19,6 +20,12 @@ describe('iocp (meta-package)', () => {
     expect(iocp.startServingPipe).toBe(pipes.startServingPipe);
     expect(iocp.openPipeConnection).toBe(pipes.openPipeConnection);
     expect(iocp.PipeHandle).toBe(pipes.PipeHandle);
+  });
+
+  it('re-exports @iocp/subprocess by identity', () => {
+    expect(iocp.createSubprocessExec).toBe(subprocess.createSubprocessExec);
+    expect(iocp.Process).toBe(subprocess.Process);
+    expect(iocp.subprocessExec).toBe(subprocess.subprocessExec);
   });
 
   it('reports the native backend', () => {

@@ -38,6 +38,10 @@ export function loadAddon(): NativeAddon {
   throw new Error(
     `@iocp/native: no compiled addon for ${process.platform}-${process.arch}. Tried:\n` +
       tried.map((p) => `  ${p}`).join('\n') +
-      '\nBuild it with `pnpm --filter @iocp/native build` (or set IOCP_NATIVE_PATH).',
+      '\nTo fix it, build the addon for this Node.js:\n' +
+      '  npm rebuild @iocp/native\n' +
+      '  (pnpm 10 skips install scripts unless allowed: add "@iocp/native" to pnpm.onlyBuiltDependencies\n' +
+      '   in your package.json, then run `pnpm rebuild @iocp/native`)\n' +
+      'In the @iocp repository itself: `pnpm --filter @iocp/native build`. IOCP_NATIVE_PATH can point at a built iocp.node.',
   );
 }

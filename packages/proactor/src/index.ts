@@ -17,6 +17,7 @@ export { PIPE_PREFIX, pipeFolder, pipePath } from './pipe-address';
 export { BaseProactorEventLoop } from './base-proactor-event-loop';
 export type { TransportServer } from './base-proactor-event-loop';
 export { Server } from './loop/server';
+export type { AbstractServer } from './loop/server';
 export type {
   CreateConnectionOptions,
   CreateDatagramEndpointOptions,
@@ -26,7 +27,18 @@ export type {
 } from './loop/options';
 export type { AddrInfo, GetaddrinfoOptions } from './loop/resolve-address';
 export { createConnection, createDatagramEndpoint, createServer } from './loop/plain-calls';
-export { SharedProactorEventLoop, holdWhile, loopForCall, sharedLoop, sharedLoopIdle } from './loop/shared-loop';
+export {
+  OnDemandState,
+  SharedProactorEventLoop,
+  connectionsLoopForCall,
+  holdWhile,
+  idleClosing as idleClosingHook,
+  loopForCall,
+  setSharedLoopFactory,
+  sharedLoop,
+  sharedLoopIdle,
+} from './loop/shared-loop';
+export type { ConnectionsLoop, OnDemandHost, OnDemandLoop, SharedLoop } from './loop/shared-loop';
 export { SENDFILE_FALLBACK_READBUFFER_SIZE } from './loop/sock-sendfile';
 export { isBufferedProtocol } from './protocols';
 export type {

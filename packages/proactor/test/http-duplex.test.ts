@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { BaseProactorEventLoop, asDuplex, startServer } from '@iocp/proactor';
-import type { Protocol, Server, Transport } from '@iocp/proactor';
+import type { AbstractServer, Protocol, Transport } from '@iocp/proactor';
 import type { ExceptionContext } from '@iocp/futures';
 
 import { openFds } from './helpers';
@@ -54,7 +54,7 @@ function request(addr: Addr, method: 'GET' | 'POST', body?: Buffer): Promise<[nu
 describe('http over asDuplex', () => {
   let loop: BaseProactorEventLoop;
   let fdsBefore: number;
-  let server: Server | null = null;
+  let server: AbstractServer | null = null;
   let messages: ExceptionContext[];
 
   beforeEach(() => {

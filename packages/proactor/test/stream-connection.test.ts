@@ -16,7 +16,7 @@ import {
 } from '@iocp/futures';
 import type { ExceptionContext } from '@iocp/futures';
 import { BaseProactorEventLoop, Socket, openConnection, startServer } from '@iocp/proactor';
-import type { Server, StreamReader, StreamWriter } from '@iocp/proactor';
+import type { AbstractServer, StreamReader, StreamWriter } from '@iocp/proactor';
 
 import { listener, openFds } from './helpers';
 
@@ -26,7 +26,7 @@ describe('streams over real sockets', () => {
   let loop: BaseProactorEventLoop;
   let messages: ExceptionContext[];
   let fdsBefore: number;
-  const servers: Server[] = [];
+  const servers: AbstractServer[] = [];
   const sockets: Socket[] = [];
 
   beforeEach(() => {

@@ -149,7 +149,9 @@ export class Popen {
     const r = native.processStatus(this._handle, this.pid);
     if (typeof r === 'number') throw osErrorFromNative(-r, 'processStatus');
     const [state, value] = r;
-    if (state === 1) this.returncode = value;
+    // Windows: an exit code is a DWORD (an NTSTATUS such as 0xC0000005
+    // comes back negative from the addon), unsigned as CPython reports it.
+    if (state === 1) this.returncode = isWindows ? value >>> 0 : value;
     else if (state === 2) this.returncode = -value;
     return this.returncode;
   }

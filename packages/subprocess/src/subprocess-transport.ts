@@ -268,7 +268,10 @@ export class BaseSubprocessTransport implements SubprocessTransport, PipeOwner {
       if (waiter !== null && !waiter.cancelled()) waiter.setException(exc as Error);
       return;
     }
-    if (waiter !== null && !waiter.cancelled()) waiter.setResult(undefined);
+    // Woken only once connectionMade() ran (as the pipe transports do):
+    // code awaiting the waiter from outside the loop (plain async code on
+    // the shared loop) resumes at once when it is done, not in loop order.
+    if (waiter !== null) this._loop.callSoon(setResultUnlessCancelled, waiter);
   }
 
   // Port of loop.connect_write_pipe / connect_read_pipe with the pipe
@@ -373,6 +376,11 @@ export class BaseSubprocessTransport implements SubprocessTransport, PipeOwner {
       }
     }
   }
+}
+
+// Port of futures._set_result_unless_cancelled.
+function setResultUnlessCancelled(waiter: Future<void>): void {
+  if (!waiter.cancelled()) waiter.setResult(undefined);
 }
 
 /** Calls one method of the transport's protocol, if it has it (connectionLost through the transport). */

@@ -11,12 +11,13 @@ import {
   CancelledError,
   FileNotFoundError,
   PermissionError,
+  ProcessLookupError,
   sleep,
 } from '@iocp/futures';
 import { createSubprocessExec, createSubprocessShell } from '@iocp/subprocess';
 import type { Process } from '@iocp/subprocess';
 
-import { NODE, SCRIPTS, inLoop, isWindows, killedStatus, node } from './helpers';
+import { NODE, SCRIPTS, inLoop, isWindows, killedStatus, node, openFds } from './helpers';
 
 function exec(
   script: string,
@@ -123,8 +124,8 @@ describe('Process', () => {
       expect((await proc.stdout!.readline()).toString()).toBe('ready\n');
       proc[method]();
       expect(await proc.wait()).toBe(killedStatus(sig));
-      // After the exit, signals are no-ops (CPython ignores ProcessLookupError).
-      proc.kill();
+      // Once the transport finished, there is no process to signal (CPython's _check_proc).
+      expect(() => proc.kill()).toThrow(ProcessLookupError);
     });
   });
 
@@ -284,6 +285,21 @@ describe('Process', () => {
       expect(new Set(procs.map((p) => p.pid)).size).toBe(50);
     });
   }, 120_000);
+
+  if (!isWindows) {
+    it('children started one after another leave the fd count flat', async () => {
+      await inLoop(async () => {
+        const once = async (): Promise<void> => {
+          const proc = await exec(SCRIPTS.echo, [], PIPES);
+          await proc.communicate(Buffer.from('x'));
+        };
+        await once();
+        const before = openFds();
+        for (let i = 0; i < 30; i++) await once();
+        expect(openFds()).toBe(before);
+      });
+    }, 120_000);
+  }
 
   // Port of test_subprocess.py test_create_subprocess_env_exec / _shell.
   it('env replaces the environment; cwd sets the working directory', async () => {

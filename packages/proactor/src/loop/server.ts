@@ -7,18 +7,37 @@
 // stops listening only: connections already accepted stay open, as in
 // asyncio (closeClients()/abortClients() end them).
 import { CancelledError, RuntimeError, sleep } from '@iocp/futures';
-import type { Future } from '@iocp/futures';
+import type { BaseEventLoop, Future } from '@iocp/futures';
 
+import type { SockAddr } from '../address';
 import type { BaseProactorEventLoop } from '../base-proactor-event-loop';
 import type { ProtocolFactory } from '../protocols';
 import type { Socket } from '../socket';
 import type { BaseTransport } from '../transports/types';
 
+/**
+ * asyncio.AbstractServer (events.py): what a server made by createServer()
+ * offers, on any loop (Server here; the meta-package's SelectorServer).
+ */
+export interface AbstractServer {
+  /** The listening sockets (empty once closed). */
+  readonly sockets: readonly { getsockname(): SockAddr }[];
+  close(): void;
+  closeClients(): void;
+  abortClients(): void;
+  getLoop(): BaseEventLoop;
+  isServing(): boolean;
+  startServing(): Promise<void>;
+  serveForever(): Promise<void>;
+  waitClosed(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
 interface ClosableTransport extends BaseTransport {
   abort?(): void;
 }
 
-export class Server {
+export class Server implements AbstractServer {
   private readonly _loop: BaseProactorEventLoop;
   private _sockets: Socket[] | null;
   /** The accepted transports still open (CPython: a WeakSet; here each detaches itself). */

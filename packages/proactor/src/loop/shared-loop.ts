@@ -34,155 +34,97 @@
 // while a BaseProactorEventLoop runs use that loop). A call made while a
 // loop that is not a BaseProactorEventLoop runs throws a RuntimeError
 // naming that loop.
-import { RuntimeError, getRunningLoopOrNull, logger } from '@iocp/futures';
-import type { Callback, Handle, TimerHandle } from '@iocp/futures';
+//
+// The class of the shared loop follows the meta-package's event loop
+// policy: setSharedLoopFactory() (which iocp's setEventLoopPolicy calls)
+// makes it, for instance, a SelectorEventLoop. The bookkeeping lives in
+// on-demand.ts so that any loop class can use it. Calls that need a
+// proactor (the pipe helpers) then refuse with a RuntimeError that names
+// the policy's loop, unless a proactor loop runs.
+import { RuntimeError, getRunningLoopOrNull } from '@iocp/futures';
+import type { BaseEventLoop, Callback, Handle, TimerHandle } from '@iocp/futures';
 
 import { BaseProactorEventLoop } from '../base-proactor-event-loop';
+import type { BaseProtocol, ProtocolFactory } from '../protocols';
+import type { DatagramTransport } from '../transports/types';
+import type { StreamsLoop } from '../streams/open-connection';
+import { OnDemandState } from './on-demand';
+import type { OnDemandLoop } from './on-demand';
+import type { CreateDatagramEndpointOptions } from './options';
 import { registerSharedLoop } from './shared-loop-refusal';
 
-/** The loop plain calls run on (see the file comment). */
-export class SharedProactorEventLoop extends BaseProactorEventLoop {
-  private _holds = 0;
-  private _run: Promise<void> | null = null;
-  /** Timers not yet run or cancelled (pruned by the stop check). */
-  private readonly _timers = new Set<TimerHandle>();
-  /** callSoon() calls so far; compared to see whether anything was queued meanwhile. */
-  private _soonCalls = 0;
-  /** _soonCalls when the pending stop check was queued (-1: none queued). */
-  private _checkMark = -1;
-  /** _soonCalls when the loop was stopped: more calls since then mean run again. */
-  private _stopMark = 0;
-  /** Resolved when the loop stops with nothing left to do (see whenIdle()). */
-  private _idleWaiters: Array<() => void> = [];
+export type { OnDemandLoop, OnDemandHost } from './on-demand';
+export { OnDemandState } from './on-demand';
+
+/** A loop with the connection helpers the loop-less calls use (a proactor or a selector loop). */
+export interface ConnectionsLoop extends StreamsLoop {
+  createDatagramEndpoint<P extends BaseProtocol>(
+    protocolFactory: ProtocolFactory<P>,
+    opts?: CreateDatagramEndpointOptions,
+  ): Promise<[DatagramTransport, P]>;
+}
+
+/** A shared on-demand loop: its bookkeeping and the connection helpers. */
+export type SharedLoop = OnDemandLoop & ConnectionsLoop;
+
+/** The loop plain calls run on by default (see the file comment). */
+export class SharedProactorEventLoop extends BaseProactorEventLoop implements OnDemandLoop {
+  /** @internal */
+  readonly _onDemand: OnDemandState = new OnDemandState(this, (closing) => idleClosing(this, closing));
 
   override toString(): string {
-    return `<SharedProactorEventLoop running=${this.isRunning()} holds=${this._holds}>`;
+    return `<SharedProactorEventLoop running=${this.isRunning()} holds=${this._onDemand.holds}>`;
   }
 
   /** @internal Holds held now (open transports, serving sockets, operations in flight). */
   get _holdCount(): number {
-    return this._holds;
+    return this._onDemand.holds;
   }
 
   override _resourceOpened(): void {
-    this._hold();
+    this._onDemand.hold();
   }
 
   override _resourceClosed(): void {
-    this._release();
+    this._onDemand.release('SharedProactorEventLoop');
   }
 
   /** @internal Keeps the loop running until the matching _release(). */
   _hold(): void {
-    this._holds += 1;
-    this._ensureRunning();
+    this._onDemand.hold();
   }
 
   /** @internal Ends one _hold(). */
   _release(): void {
-    if (this._holds === 0)
-      throw new RuntimeError('SharedProactorEventLoop released more often than held');
-    this._holds -= 1;
-    if (this._holds === 0) this._queueStopCheck();
+    this._onDemand.release('SharedProactorEventLoop');
+  }
+
+  /** @internal */
+  _uncountedCallSoon(callback: Callback<[]>): Handle {
+    return super.callSoon(callback);
+  }
+
+  /** @internal */
+  _pendingOperations(): number {
+    return this._proactor._awaitedOperations();
   }
 
   override callSoon<A extends unknown[]>(callback: Callback<A>, ...args: A): Handle {
-    this._soonCalls += 1;
+    this._onDemand.beforeCallSoon();
     const handle = super.callSoon(callback, ...args);
-    if (this._run === null) this._ensureRunning();
+    this._onDemand.afterCallSoon();
     return handle;
   }
 
-  override callAt<A extends unknown[]>(
-    when: number,
-    callback: Callback<A>,
-    ...args: A
-  ): TimerHandle {
+  override callAt<A extends unknown[]>(when: number, callback: Callback<A>, ...args: A): TimerHandle {
     const handle = super.callAt(when, callback, ...args);
-    this._timers.add(handle);
-    if (this._run === null) this._ensureRunning();
+    this._onDemand.afterCallAt(handle);
     return handle;
   }
 
   protected override _processEvents(): void {
     super._processEvents();
-    if (this._holds === 0) this._queueStopCheck();
-  }
-
-  /** Queues the stop check (once) if the loop runs. */
-  private _queueStopCheck(): void {
-    if (this._checkMark >= 0 || this._run === null || !this.isRunning()) return;
-    super.callSoon(this._stopCheck);
-    this._checkMark = this._soonCalls;
-  }
-
-  private readonly _stopCheck = (): void => {
-    const mark = this._checkMark;
-    this._checkMark = -1;
-    if (this._holds > 0) return;
-    // Callbacks queued after this check run first, then the check comes
-    // again. It is queued here, not left to the next iteration's
-    // _processEvents: those callbacks may be in this very batch, after which
-    // an idle loop has no next iteration, and would run on, holding nothing.
-    if (this._soonCalls !== mark) {
-      this._queueStopCheck();
-      return;
-    }
-    for (const t of this._timers) {
-      if (t.cancelled() || !t._scheduled) this._timers.delete(t);
-    }
-    if (this._timers.size > 0) return;
-    this._stopMark = this._soonCalls;
-    this.stop();
-  };
-
-  private _ensureRunning(): void {
-    if (this._run !== null || this.isClosed()) return;
-    const other = getRunningLoopOrNull();
-    // Another loop runs: the work waits until the shared loop can run again
-    // (loopForCall() never picks the shared loop while another loop runs).
-    if (other !== null && other !== this) return;
-    this._run = this.runForever().then(
-      () => this._afterRun(),
-      (err: unknown) => {
-        logger.error(`The shared loop stopped with an error: ${String(err)}`);
-        this._afterRun();
-      },
-    );
-  }
-
-  private _afterRun(): void {
-    this._run = null;
-    this._checkMark = -1;
-    for (const t of this._timers) {
-      if (t.cancelled() || !t._scheduled) this._timers.delete(t);
-    }
-    const busy = this._holds > 0 || this._soonCalls !== this._stopMark || this._timers.size > 0;
-    if (busy) {
-      this._ensureRunning();
-      if (this._run !== null) return;
-    }
-    // Idle: nothing open, queued or pending. The loop closes (its proactor
-    // releases its ring or epoll fd and its eventfd) and the next plain
-    // call makes a new one, so a process keeps no fd for plain calls it no
-    // longer makes.
-    const waiters = this._idleWaiters.splice(0);
-    const wake = (): void => {
-      for (const resolve of waiters) resolve();
-    };
-    if (!busy && this._proactor._awaitedOperations() === 0) {
-      if (shared === this) shared = null;
-      const closing = this.close().then(wake, (err: unknown) => {
-        logger.error(`Closing the idle shared loop failed: ${String(err)}`);
-        wake();
-      });
-      closingShared = closing;
-      void closing.then(() => {
-        if (closingShared === closing) closingShared = null;
-      });
-      return;
-    }
-    wake();
+    this._onDemand.processEvents();
   }
 
   /**
@@ -191,20 +133,53 @@ export class SharedProactorEventLoop extends BaseProactorEventLoop {
    * loop of its own right after can wait for this first.
    */
   whenIdle(): Promise<void> {
-    if (this._run === null) return Promise.resolve();
-    return new Promise((resolve) => this._idleWaiters.push(resolve));
+    return this._onDemand.whenIdle();
   }
 }
 
-let shared: SharedProactorEventLoop | null = null;
+let shared: SharedLoop | null = null;
 /** The close of the last shared loop that went idle, while it runs. */
 let closingShared: Promise<void> | null = null;
+/** Makes the shared loop; null: a SharedProactorEventLoop. */
+let sharedLoopFactory: (() => SharedLoop) | null = null;
+/** The loops made as shared loops (holdWhile holds only those). */
+const sharedLoops = new WeakSet<BaseEventLoop>();
+
+/**
+ * @internal An on-demand loop went idle and closes: it stops being the
+ * shared loop, and sharedLoopIdle() waits for the close.
+ */
+export function idleClosing(loop: BaseEventLoop, closing: Promise<void>): void {
+  if (shared === loop) shared = null;
+  closingShared = closing;
+  void closing.then(() => {
+    if (closingShared === closing) closingShared = null;
+  });
+}
+
+/**
+ * Sets what makes the shared loop of plain calls (null: a
+ * SharedProactorEventLoop). The loop it returns must do the on-demand
+ * bookkeeping (OnDemandState, as SharedProactorEventLoop does). The shared
+ * loop in use now, if any, stays until it goes idle and closes.
+ */
+export function setSharedLoopFactory(factory: (() => SharedLoop) | null): void {
+  if (factory !== null && typeof factory !== 'function') throw new TypeError('factory must be a function or null');
+  sharedLoopFactory = factory;
+  if (shared !== null && !shared.isRunning() && shared._holdCount === 0) {
+    // Not in use: the next plain call makes one of the new kind.
+    const old = shared;
+    shared = null;
+    idleClosing(old, old.close());
+  }
+}
 
 /** The shared loop of this thread, made on first use (again if it was closed). */
-export function sharedLoop(): SharedProactorEventLoop {
+export function sharedLoop(): SharedLoop {
   if (shared === null || shared.isClosed()) {
-    const loop = new SharedProactorEventLoop();
+    const loop = sharedLoopFactory !== null ? sharedLoopFactory() : new SharedProactorEventLoop();
     shared = loop;
+    sharedLoops.add(loop);
     registerSharedLoop({ loop, holds: () => loop._holdCount });
   }
   return shared;
@@ -217,17 +192,50 @@ export function sharedLoopIdle(): Promise<void> {
 }
 
 /**
- * The loop a loop-less call runs on: the running loop if it is a
- * BaseProactorEventLoop (the shared loop itself when it runs), else the
- * shared loop when no loop runs. Throws RuntimeError when another kind of
- * loop runs.
+ * The loop a loop-less call that needs a proactor runs on: the running
+ * loop if it is a BaseProactorEventLoop (the shared loop itself when it
+ * runs), else the shared loop when no loop runs. Throws RuntimeError when
+ * another kind of loop runs, or when the shared loop is not a proactor
+ * loop (the event loop policy made it a selector loop).
  */
 export function loopForCall(what = 'this call'): BaseProactorEventLoop {
   const running = getRunningLoopOrNull();
-  if (running === null) return sharedLoop();
-  if (running instanceof BaseProactorEventLoop) return running;
+  const loop = running ?? sharedLoop();
+  if (loop instanceof BaseProactorEventLoop) return loop;
+  if (running === null) {
+    throw new RuntimeError(
+      `${what} needs a BaseProactorEventLoop, but the shared loop of plain calls is ${String(loop)} (the event loop policy's); ` +
+        'call it from a running proactor loop, or set the proactor policy',
+    );
+  }
   throw new RuntimeError(
     `${what} needs a BaseProactorEventLoop, but ${String(running)} is running; call it from a proactor loop or with no loop running`,
+  );
+}
+
+function isConnectionsLoop(loop: unknown): loop is ConnectionsLoop {
+  const l = loop as ConnectionsLoop | null;
+  return (
+    typeof l === 'object' &&
+    l !== null &&
+    typeof l.createConnection === 'function' &&
+    typeof l.createServer === 'function' &&
+    typeof l.createDatagramEndpoint === 'function'
+  );
+}
+
+/**
+ * The loop a loop-less connection helper (createConnection, createServer,
+ * createDatagramEndpoint, the streams) runs on: the running loop if it has
+ * those methods (a proactor or a selector loop), else the shared loop when
+ * no loop runs. Throws RuntimeError when a loop without them runs.
+ */
+export function connectionsLoopForCall(what = 'this call'): ConnectionsLoop {
+  const running = getRunningLoopOrNull();
+  if (running === null) return sharedLoop();
+  if (isConnectionsLoop(running)) return running;
+  throw new RuntimeError(
+    `${what} needs a BaseProactorEventLoop, but ${String(running)} is running (or a loop with createConnection, createServer and createDatagramEndpoint)`,
   );
 }
 
@@ -239,9 +247,10 @@ export function loopForCall(what = 'this call'): BaseProactorEventLoop {
  * the loop runs, and a future of a loop that is not running yet waits for
  * it (the shared loop also starts on any callSoon).
  */
-export function holdWhile<T>(loop: BaseProactorEventLoop, fn: () => Promise<T>): Promise<T> {
-  if (!(loop instanceof SharedProactorEventLoop)) return fn();
+export function holdWhile<T>(loop: BaseEventLoop, fn: () => Promise<T>): Promise<T> {
+  if (!sharedLoops.has(loop)) return fn();
+  const onDemand = loop as OnDemandLoop;
   const promise = fn();
-  loop._hold();
-  return promise.finally(() => loop._release());
+  onDemand._hold();
+  return promise.finally(() => onDemand._release());
 }

@@ -9,7 +9,7 @@ import type { BaseEventLoop } from '@iocp/futures';
 import type { BaseProtocol, ProtocolFactory } from '../protocols';
 import type { Transport } from '../transports/types';
 import type { CreateConnectionOptions, CreateServerOptions } from '../loop/options';
-import type { Server } from '../loop/server';
+import type { AbstractServer } from '../loop/server';
 import { holdLoopWhile, streamLoop } from './stream-loop';
 import { StreamReader } from './stream-reader';
 import { StreamReaderProtocol } from './stream-reader-protocol';
@@ -29,7 +29,7 @@ export interface StreamsLoop extends BaseEventLoop {
     host?: string | string[] | null,
     port?: number | null,
     opts?: CreateServerOptions,
-  ): Promise<Server>;
+  ): Promise<AbstractServer>;
 }
 
 export interface StreamOptions {
@@ -87,7 +87,7 @@ export function startServer(
   host?: string | string[] | null,
   port?: number | null,
   opts: StartServerOptions = {},
-): Promise<Server> {
+): Promise<AbstractServer> {
   if (typeof clientConnected !== 'function') throw new TypeError('clientConnected must be a function');
   const [limit, loop, rest] = split(opts, 'startServer()');
   const factory = (): StreamReaderProtocol => {

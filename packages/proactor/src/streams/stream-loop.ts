@@ -4,7 +4,6 @@
 // closed.
 import { getRunningLoopOrNull } from '@iocp/futures';
 
-import { BaseProactorEventLoop } from '../base-proactor-event-loop';
 import { holdWhile, sharedLoop } from '../loop/shared-loop';
 import type { StreamsLoop } from './open-connection';
 
@@ -31,5 +30,5 @@ export function streamLoop(given: StreamsLoop | undefined, what: string): Stream
 
 /** Runs `fn` on `loop`, holding the shared loop (if it is that) until it settles. */
 export function holdLoopWhile<T>(loop: StreamsLoop, fn: () => Promise<T>): Promise<T> {
-  return loop instanceof BaseProactorEventLoop ? holdWhile(loop, fn) : fn();
+  return holdWhile(loop, fn);
 }
