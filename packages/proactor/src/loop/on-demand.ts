@@ -8,11 +8,11 @@ import type { BaseEventLoop, Callback, Handle, TimerHandle } from '@iocp/futures
 
 /** What an on-demand loop offers the helpers (holdWhile, sharedLoopIdle, the refusal message). */
 export interface OnDemandLoop extends BaseEventLoop {
-  /** @internal Keeps the loop running until the matching _release(). */
+  /** @hidden Keeps the loop running until the matching _release(). */
   _hold(): void;
-  /** @internal Ends one _hold(). */
+  /** @hidden Ends one _hold(). */
   _release(): void;
-  /** @internal Holds held now. */
+  /** @hidden Holds held now. */
   readonly _holdCount: number;
   /** Resolves once the loop is not running (at once if it is not). */
   whenIdle(): Promise<void>;
@@ -27,7 +27,7 @@ export interface OnDemandHost extends BaseEventLoop {
 }
 
 /**
- * @internal The state machine of an on-demand loop: the host calls
+ * @hidden The state machine of an on-demand loop: the host calls
  * beforeCallSoon/afterCallSoon around callSoon, afterCallAt after callAt,
  * processEvents at the start of each iteration, hold/release for holds.
  * `onIdle(closing)` is told when the loop went idle and closes (or null
