@@ -7,6 +7,8 @@
 // when the child closes its end; stdout and stderr are one-way pipes.
 // The child's ends are closed here right after the spawn, whatever its
 // outcome; on failure our ends are closed too, so nothing leaks.
+import * as fs from 'node:fs';
+
 import { osErrorFromNative } from '@iocp/futures';
 import { STDIO_INHERIT, STDIO_NULL, native } from '@iocp/native';
 import { PipeHandle } from '@iocp/proactor';
@@ -43,6 +45,21 @@ function windowsShell(cmd: string): [file: string, commandLine: string] {
   return [absolute ? comspec : '', `${comspec} /c "${cmd}"`];
 }
 
+// Windows: a program given by a path that names a directory is refused
+// with ERROR_ACCESS_DENIED (a PermissionError), as CreateProcessW does on
+// Windows; Wine answers ERROR_FILE_NOT_FOUND instead, so it is checked
+// here (one stat, only for a name that holds a path separator).
+function refuseDirectory(program: string): void {
+  if (!/[\\/]/.test(program)) return;
+  let dir = false;
+  try {
+    dir = fs.statSync(program).isDirectory();
+  } catch {
+    return; // Not there: CreateProcessW says so.
+  }
+  if (dir) throw osErrorFromNative(5, `spawn ${program}`);
+}
+
 /** The arguments of native.spawnProcess for `command`: [file, argv, commandLine, name]. */
 function programOf(command: Command, opts: CheckedOptions): [string, string[], string, string] {
   if (isWindows) {
@@ -50,6 +67,7 @@ function programOf(command: Command, opts: CheckedOptions): [string, string[], s
       const [file, commandLine] = windowsShell(command.cmd);
       return [file, [], commandLine, file || 'cmd.exe'];
     }
+    refuseDirectory(command.argv[0]);
     return ['', [], list2cmdline(command.argv), command.argv[0]];
   }
   if (command.shell) return ['/bin/sh', ['/bin/sh', '-c', command.cmd], '', '/bin/sh'];

@@ -31,7 +31,7 @@ export const SCRIPTS = {
     "let left=Number(process.argv[1])*1024;const b=Buffer.alloc(65536,120);(function w(){while(left>0){const n=Math.min(left,65536);left-=n;if(!process.stdout.write(n===65536?b:b.subarray(0,n)))return process.stdout.once('drain',w)}})()",
   /** Closes stdin at once, says so, then waits a bit for the parent's write. */
   closeStdin:
-    "require('fs').closeSync(0);process.stdout.write('closed\\n');setTimeout(()=>{},5000)",
+    "require('fs').closeSync(0);process.stdout.write('closed\\n');setInterval(()=>{},1000)",
 } as const;
 
 /** [program, args] running `script` in a child Node. */

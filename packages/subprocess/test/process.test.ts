@@ -189,27 +189,32 @@ describe('Process', () => {
     });
   });
 
-  // Port of test_subprocess.py test_stdin_broken_pipe (bpo-34340): here a
-  // BrokenPipeError on every OS.
-  it('writing to a stdin the child closed: drain() throws BrokenPipeError', async () => {
-    await inLoop(async () => {
-      const proc = await exec(SCRIPTS.closeStdin, [], { stdin: 'pipe', stdout: 'pipe' });
-      expect((await proc.stdout!.readline()).toString()).toBe('closed\n');
-      const big = Buffer.alloc(4 * 1024 * 1024, 0x61);
-      let caught: unknown = null;
-      try {
-        for (let i = 0; i < 4; i++) {
-          proc.stdin!.write(big);
-          await proc.stdin!.drain();
+  // Linux only: a Node child on Windows cannot give up the stdin handle it
+  // inherited (closing fd 0 leaves the OS handle open), so there the pipe
+  // breaks only when the child exits (the next test).
+  if (!isWindows) {
+    // Port of test_subprocess.py test_stdin_broken_pipe (bpo-34340): here a
+    // BrokenPipeError on every OS.
+    it('writing to a stdin the child closed: drain() throws BrokenPipeError', async () => {
+      await inLoop(async () => {
+        const proc = await exec(SCRIPTS.closeStdin, [], { stdin: 'pipe', stdout: 'pipe' });
+        expect((await proc.stdout!.readline()).toString()).toBe('closed\n');
+        const big = Buffer.alloc(4 * 1024 * 1024, 0x61);
+        let caught: unknown = null;
+        try {
+          for (let i = 0; i < 4; i++) {
+            proc.stdin!.write(big);
+            await proc.stdin!.drain();
+          }
+        } catch (exc) {
+          caught = exc;
         }
-      } catch (exc) {
-        caught = exc;
-      }
-      expect(caught).toBeInstanceOf(BrokenPipeError);
-      proc.kill();
-      await proc.wait();
+        expect(caught).toBeInstanceOf(BrokenPipeError);
+        proc.kill();
+        await proc.wait();
+      });
     });
-  });
+  }
 
   it('writing to the stdin of a child that exited: drain() throws BrokenPipeError', async () => {
     await inLoop(async () => {
@@ -272,15 +277,17 @@ describe('Process', () => {
     });
   }, 60_000);
 
+  // Through the shell (sh, cmd.exe), a lighter child than Node: 50 Nodes
+  // at once take minutes under Wine.
   it('50 processes at once', async () => {
     await inLoop(async () => {
       const procs = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          exec(SCRIPTS.argv, [`child ${i}`], { stdout: 'pipe', stdin: 'ignore' }),
+          createSubprocessShell(`echo child ${i}`, { stdout: 'pipe', stdin: 'ignore' }),
         ),
       );
       const results = await Promise.all(procs.map((p) => p.communicate()));
-      results.forEach(([out], i) => expect(JSON.parse(out!.toString())).toEqual([`child ${i}`]));
+      results.forEach(([out], i) => expect(out!.toString().trim()).toBe(`child ${i}`));
       expect(procs.map((p) => p.returncode)).toEqual(procs.map(() => 0));
       expect(new Set(procs.map((p) => p.pid)).size).toBe(50);
     });
