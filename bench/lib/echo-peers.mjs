@@ -61,6 +61,19 @@ export const iocpLayer = (backend, style) => {
   };
 };
 
+/** The iocp meta-package's SelectorEventLoop (Node net underneath) serving the same Protocol. */
+export const SELECTOR_PROTOCOL = {
+  id: 'iocp-selector-protocol',
+  label: 'iocp SelectorEventLoop (Node net) Protocol',
+  kind: 'iocp',
+  check: () =>
+    checkPeer([path.join(PEERS_DIR, 'iocp-layers-echo.mjs'), '--loop', 'selector', '--check']),
+  command: () => [
+    process.execPath,
+    [path.join(PEERS_DIR, 'iocp-layers-echo.mjs'), '--loop', 'selector', '--style', 'protocol'],
+  ],
+};
+
 const asyncio = (id, label, args, checkArgs = []) => ({
   id,
   label,
@@ -111,6 +124,7 @@ export const ECHO_PEERS = [
   iocp('epoll', 'iocp-epoll-task', true),
   iocpLayer('io_uring', 'protocol'),
   iocpLayer('epoll', 'protocol'),
+  SELECTOR_PROTOCOL,
 ];
 
 /** The streams echo's peers: Node, asyncio streams, @iocp streams (read(n) and readline) per backend. */

@@ -7,10 +7,16 @@
 //                          load generator ends each message with '\n');
 // - --style duplex:       asDuplex(transport) piped into itself (compare
 //                          Node's socket.pipe(socket)).
-// The backend is whatever IOCP_BACKEND forces.
-// Usage: node iocp-layers-echo.mjs --style S --port N | --style S --check
+// The backend is whatever IOCP_BACKEND forces. With --loop selector the
+// same Protocol serves on the iocp meta-package's SelectorEventLoop (Node's
+// own net, no addon): the portable fallback, measured beside the proactor.
+// Usage: node iocp-layers-echo.mjs [--loop selector] --style S --port N | ... --check
 // Prints "LISTENING <port>" once ready; exits when stdin closes.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
 import { loadIocp, printCheck } from '../lib/iocp-peer.mjs';
+import { packageDir } from '../lib/iocp-require.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => {
@@ -18,6 +24,7 @@ const opt = (name) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const style = opt('--style') ?? 'protocol';
+const selector = opt('--loop') === 'selector';
 const NEEDS = {
   protocol: ['BaseProactorEventLoop'],
   'streams-read': ['BaseProactorEventLoop', 'startServer'],
@@ -101,6 +108,19 @@ async function serve(pkg) {
 let theLoop = null;
 const getLoop = (pkg) => (theLoop ??= new pkg.BaseProactorEventLoop());
 
+/** The iocp meta-package's SelectorEventLoop (iocp/selector), loaded without the addon. */
+function loadSelector() {
+  const entry = path.join(packageDir('iocp'), 'dist', 'selector.js');
+  if (!fs.existsSync(entry))
+    return { reason: 'iocp not built (no packages/iocp/dist/selector.js)' };
+  if (style !== 'protocol') return { reason: `--loop selector serves --style protocol only` };
+  const { SelectorEventLoop } = createRequire(import.meta.url)(entry);
+  if (typeof SelectorEventLoop !== 'function')
+    return { reason: 'iocp/selector has no SelectorEventLoop' };
+  theLoop = new SelectorEventLoop();
+  return { proactorPkg: {} };
+}
+
 async function main(pkg) {
   const loop = getLoop(pkg);
   const stop = loop.createFuture();
@@ -113,7 +133,7 @@ async function main(pkg) {
   });
 }
 
-const loaded = check(loadIocp());
+const loaded = selector ? loadSelector() : check(loadIocp());
 if (args.includes('--check')) {
   printCheck(loaded);
 } else if (loaded.reason) {
