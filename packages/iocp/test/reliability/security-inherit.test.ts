@@ -17,13 +17,15 @@
 // then fail too, as that handle is not an event set by us, a socket or a
 // pipe; only an inherited handle makes them succeed.)
 //
-// Our own subprocess API (@iocp/subprocess, not on main yet) will get the
-// same check when it lands.
+// The same check runs for a child started with our own subprocess API
+// (@iocp/subprocess createSubprocessExec, its stdout and stderr given as
+// fds).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { PipeServer } from '@iocp/pipes';
+import { createSubprocessExec } from '@iocp/subprocess';
 import { Event, IocpProactor, PIPE_PREFIX, Socket, pipe } from '@iocp/proactor';
 import type { PipeHandle } from '@iocp/proactor';
 
@@ -31,13 +33,29 @@ import { backend, isWindows, startNode } from './helpers';
 
 const SCRIPT = path.join(__dirname, 'inherit-child.js');
 
-/** Runs inherit-child.js with `args`; resolves to what it printed. */
-async function child(args: string[] = []): Promise<unknown> {
+type Starter = 'child_process' | '@iocp/subprocess';
+
+/** Runs inherit-child.js with `args`, started by `via`; resolves to what it printed. */
+async function child(args: string[] = [], via: Starter = 'child_process'): Promise<unknown> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iocp-inherit-'));
   try {
-    const c = startNode(dir, 'child', SCRIPT, args);
-    const { code, err } = await c.exited;
-    if (code !== 0) throw new Error(`the child failed (code ${code}): ${err}`);
+    if (via === 'child_process') {
+      const c = startNode(dir, 'child', SCRIPT, args);
+      const { code, err } = await c.exited;
+      if (code !== 0) throw new Error(`the child failed (code ${code}): ${err}`);
+    } else {
+      const out = fs.openSync(path.join(dir, 'child.out'), 'w');
+      const err = fs.openSync(path.join(dir, 'child.err'), 'w');
+      let code: number;
+      try {
+        const p = await createSubprocessExec(process.execPath, [SCRIPT, ...args], { stdin: 'ignore', stdout: out, stderr: err });
+        code = await p.wait();
+      } finally {
+        fs.closeSync(out);
+        fs.closeSync(err);
+      }
+      if (code !== 0) throw new Error(`the child failed (code ${code}): ${fs.readFileSync(path.join(dir, 'child.err'), 'utf8')}`);
+    }
     return JSON.parse(fs.readFileSync(path.join(dir, 'child.out'), 'utf8'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -63,8 +81,12 @@ function kind(target: string): string {
 }
 
 describe(`no fd or handle of ours reaches a child that did not ask for it (${backend})`, () => {
-  it('a child started with Node child_process holds none of them', async () => {
-    const control = isWindows ? null : ((await child()) as string[]);
+  it.each<Starter>(['child_process', '@iocp/subprocess'])('a child started with %s holds none of them', async (via) => {
+    // The control child is started the same way (@iocp/subprocess closes
+    // every fd from 3 up in the child, as CPython's close_fds; Node's
+    // child_process passes on the fds of this process that are not
+    // close-on-exec, such as a jest worker's channel).
+    const control = isWindows ? null : ((await child([], via)) as string[]);
     const before = isWindows ? new Map<string, string>() : fdTargets();
 
     const proactor = new IocpProactor();
@@ -97,7 +119,7 @@ describe(`no fd or handle of ours reaches a child that did not ask for it (${bac
           ...[listener, client, accepted, ...pair].map((s) => `socket:${s.fileno()}`),
           ...[...pipes, pipeClient].map((p) => `pipe:${p.handle}`),
         ];
-        const tried = (await child(args)) as Array<[string, number | string]>;
+        const tried = (await child(args, via)) as Array<[string, number | string]>;
         expect(tried.map(([arg]) => arg)).toEqual(args);
         // Every call failed: a negated error, not a result.
         expect(tried.filter(([, r]) => typeof r !== 'number' || r >= 0)).toEqual([]);
@@ -109,7 +131,7 @@ describe(`no fd or handle of ours reaches a child that did not ask for it (${bac
       // ends, 1 eventfd, 2 pipe ends, the pipe server and its client, and
       // the proactor's own fds.
       expect(ours.length).toBeGreaterThanOrEqual(11);
-      const seen = (await child()) as string[];
+      const seen = (await child([], via)) as string[];
       const inChild = new Map(seen.map((l) => [l.split(' ')[0], l.slice(l.indexOf(' ') + 1)]));
       const leaked = ours.filter(([fd, target]) => inChild.get(fd) === target || (/\[\d+\]$/.test(target) && [...inChild.values()].includes(target)));
       expect(leaked).toEqual([]);

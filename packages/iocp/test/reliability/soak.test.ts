@@ -31,9 +31,10 @@
 // on both Linux backends.
 //
 // 10 s in `pnpm test`, 60 s under `pnpm test:soak` (IOCP_SOAK=full).
-// Subprocesses are not in the mix yet: @iocp/subprocess is being written
-// (issue "Subprocess") and is not on main; the soak gains a subprocess
-// worker when it lands.
+// A subprocess worker runs beside them: one child at a time
+// (createSubprocessExec of this node, copying its stdin to its stdout),
+// fed up to 64 KiB through communicate(), which must come back whole with
+// exit code 0; its pidfd / process handle waits and pipes are in the count.
 import { randomBytes } from 'node:crypto';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
@@ -41,6 +42,7 @@ import * as vm from 'node:vm';
 import type { Future } from '@iocp/futures';
 import { native } from '@iocp/native';
 import { openPipeConnection, startPipeServer, PIPE_PREFIX } from '@iocp/pipes';
+import { createSubprocessExec } from '@iocp/subprocess';
 import { BaseProactorEventLoop, Event, Socket, openConnection, startServer } from '@iocp/proactor';
 import type { StreamReader, StreamWriter } from '@iocp/proactor';
 
@@ -129,7 +131,7 @@ interface Run {
 async function soak(wanted: number): Promise<Run> {
   const loop = new BaseProactorEventLoop();
   const proactor = loop._proactor;
-  const counts = { tcpEchoes: 0, pipeEchoes: 0, waits: 0, waitTimeouts: 0, cancelled: 0, cancelTooLate: 0, streamBytes: 0 };
+  const counts = { tcpEchoes: 0, pipeEchoes: 0, waits: 0, waitTimeouts: 0, cancelled: 0, cancelTooLate: 0, streamBytes: 0, subprocesses: 0 };
   const samples: Sample[] = [];
   let start!: Sample;
   let startedAt = 0;
@@ -173,6 +175,21 @@ async function soak(wanted: number): Promise<Run> {
           clearTimeout(timer);
           if (await proactor.waitForHandle(ev, 1 + Math.floor(Math.random() * 3))) throw new Error('a wait on an unset event was signalled');
           counts.waitTimeouts++;
+        } while (running());
+      }
+      async function subprocessWorker(): Promise<void> {
+        do {
+          const child = await createSubprocessExec(process.execPath, ['-e', 'process.stdin.pipe(process.stdout)'], {
+            stdin: 'pipe',
+            stdout: 'pipe',
+            stderr: 'ignore',
+            loop,
+          });
+          const payload = randomBytes(1 + Math.floor(Math.random() * 65536));
+          const [out] = await child.communicate(payload);
+          if (out === null || !out.equals(payload)) throw new Error(`a child's echo of ${payload.length} bytes came back different`);
+          if (child.returncode !== 0) throw new Error(`a child exited with ${child.returncode}`);
+          counts.subprocesses++;
         } while (running());
       }
       // Receives on `a` while `b` sends sequence-numbered bytes, each
@@ -233,7 +250,7 @@ async function soak(wanted: number): Promise<Run> {
         tcpWorker(), tcpWorker(), tcpWorker(),
         pipeWorker(), pipeWorker(),
         waitWorker(events[0]), waitWorker(events[1]),
-        cancelWorker(), sampler(),
+        subprocessWorker(), cancelWorker(), sampler(),
       ]);
 
       // Whatever is still in flight between b and a arrives now.
@@ -259,7 +276,7 @@ async function soak(wanted: number): Promise<Run> {
   return { counts, samples, start, seconds: Math.round((Date.now() - startedAt) / 1000) };
 }
 
-describe(`soak: ${SAMPLES} s of sockets, pipes, handle waits and cancellations (${backend})`, () => {
+describe(`soak: ${SAMPLES} s of sockets, pipes, subprocesses, handle waits and cancellations (${backend})`, () => {
   it('memory and fds stay flat after warm-up, and every byte arrives once', async () => {
     // A first, short run makes what Windows and Node create once per
     // process on first use (the crypto provider behind randomBytes, the
@@ -297,10 +314,9 @@ describe(`soak: ${SAMPLES} s of sockets, pipes, handle waits and cancellations (
       handlesEnd: end.handles,
       asan: underAsan,
       ...(end.handles > handlesBefore ? { leftOpen: newFds(fdsBefore, fdTargets()) } : {}),
-      subprocesses: 'not run: @iocp/subprocess is not on main yet',
     });
 
-    for (const n of [counts.tcpEchoes, counts.pipeEchoes, counts.waits, counts.waitTimeouts, counts.cancelled]) {
+    for (const n of [counts.tcpEchoes, counts.pipeEchoes, counts.waits, counts.waitTimeouts, counts.cancelled, counts.subprocesses]) {
       expect(n).toBeGreaterThan(0);
     }
     if (!underAsan) expect(rssGrowth).toBeLessThan(RSS_BOUND);
