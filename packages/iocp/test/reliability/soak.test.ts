@@ -21,14 +21,11 @@
 // 256 MiB), so the RSS grows by design there; LeakSanitizer checks the
 // native memory instead, and the heap and fd bounds still hold.
 //
-// Under Wine the cancellation worker cancels receives only, not handle
-// waits: a waitForHandle cancelled over and over while another one (with a
-// timeout) runs crashes node.exe with an assertion inside Wine's ntdll
-// (wine 8, "Assertion failed at address 0000000170025DE8") within seconds;
-// each alone runs clean for 20 s. Whether Wine's thread pool or our use of
-// RegisterWaitForSingleObject / UnregisterWaitEx (native src/win/wait.cc)
-// is at fault is not established. Handle waits cancelled in the mix run
-// on both Linux backends.
+// Under Wine, handle waits cancelled in the mix once crashed node.exe with
+// an assertion inside Wine's ntdll thread pool; the wait callbacks no
+// longer run in the wait thread (native src/win/wait.cc), and the
+// cancellation storm of packages/proactor/test/wait-cancel-storm.test.ts
+// guards it.
 //
 // 10 s in `pnpm test`, 60 s under `pnpm test:soak` (IOCP_SOAK=full).
 // A subprocess worker runs beside them: one child at a time
@@ -46,7 +43,7 @@ import { createSubprocessExec } from '@iocp/subprocess';
 import { BaseProactorEventLoop, Event, Socket, openConnection, startServer } from '@iocp/proactor';
 import type { StreamReader, StreamWriter } from '@iocp/proactor';
 
-import { backend, fdTargets, full, isWindows, isWine, newFds, report } from './helpers';
+import { backend, fdTargets, full, isWindows, newFds, report } from './helpers';
 
 /** The run lasts this many samples, one a second (longer where a sample comes late). */
 const SAMPLES = full ? 60 : 10;
@@ -218,7 +215,7 @@ async function soak(wanted: number): Promise<Run> {
       async function cancelWorker(): Promise<void> {
         do {
           const recv = proactor.recv(a, 4096);
-          const wait = isWine ? null : proactor.waitForHandle(events[2]);
+          const wait = proactor.waitForHandle(events[2]);
           const how = Math.floor(Math.random() * 3);
           if (how >= 1) await new Promise((resolve) => setImmediate(resolve));
           if (how === 2) {
@@ -227,7 +224,7 @@ async function soak(wanted: number): Promise<Run> {
             sentTotal += bytes.length;
             await proactor.send(b, bytes);
           }
-          for (const f of (wait === null ? [recv] : [recv, wait]) as Future<unknown>[]) {
+          for (const f of [recv, wait] as Future<unknown>[]) {
             f.cancel();
             await settled(f);
             if (f.cancelled()) counts.cancelled++;

@@ -15,7 +15,15 @@ constexpr LONG kArmed = 0;
 constexpr LONG kFired = 1;
 constexpr LONG kCancelled = 2;
 
-constexpr ULONG kOneShot = WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD;
+// The callbacks run on the thread pool's worker threads, not in the wait
+// thread (no WT_EXECUTEINWAITTHREAD): under Wine 8 a wait thread running our
+// callbacks while other registrations of its bucket were unregistered (a
+// wait cancelled over and over beside timed waits) freed a wait object
+// still on the bucket's list and died on ntdll's assertion "wait->type ==
+// TP_OBJECT_TYPE_WAIT" (threadpool.c) within seconds (the regression test:
+// packages/proactor/test/wait-cancel-storm.test.ts). Our callbacks only
+// post a completion, so the worker hop costs little.
+constexpr ULONG kOneShot = WT_EXECUTEONLYONCE;
 
 struct WaitState {
   HANDLE port = nullptr;
@@ -33,7 +41,7 @@ struct WaitState {
   bool orphaned = false;
 };
 
-// Runs on a wait thread when the handle is signalled or the timeout passes.
+// Runs on a worker thread when the handle is signalled or the timeout passes.
 // It touches nothing after posting: the JavaScript thread may free the state
 // as soon as the packet is delivered.
 void CALLBACK OnFired(PVOID context, BOOLEAN timed_out) {
@@ -45,7 +53,7 @@ void CALLBACK OnFired(PVOID context, BOOLEAN timed_out) {
   PostCompletion(s->port, s->op, kStatusSuccess, timed_out ? 0 : 1);
 }
 
-// Runs on a wait thread once the cancelled registration is fully gone.
+// Runs on a worker thread once the cancelled registration is fully gone.
 void CALLBACK OnUnregistered(PVOID context, BOOLEAN /*timed_out*/) {
   auto* s = static_cast<WaitState*>(context);
   PostCompletion(s->port, s->op, kStatusCancelled, 0);
