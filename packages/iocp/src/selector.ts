@@ -8,3 +8,4 @@ export { SelectorStreamTransport } from './selector/stream-transport';
 export { SelectorDatagramTransport } from './selector/datagram-transport';
 export { SelectorSubprocessTransport } from './selector/subprocess-transport';
 export { KeyboardInterrupt } from './keyboard-interrupt';
+export type { SelectorLoopCore } from './selector/loop-core';
