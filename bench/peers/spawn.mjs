@@ -86,6 +86,7 @@ if (args.includes('--check')) {
 if (runner.reason) throw new Error(runner.reason);
 
 const fds = () => fs.readdirSync('/proc/self/fd').length;
+const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 const rssMb = () => process.memoryUsage.rss() / 2 ** 20;
 
 async function round(seconds) {
@@ -125,9 +126,14 @@ rl.on('line', (line) => {
   const [cmd, s] = line.trim().split(/\s+/);
   if (cmd !== 'run') return;
   queue = queue.then(async () => {
+    // The shared on-demand loop of @iocp closes itself once idle (its
+    // ring or epoll fds go a moment after the last child): memory is read
+    // once things settled, before and after the round.
+    await settle();
     const before = { fds: fds(), rss: rssMb() };
     try {
       const r = await round(Number(s));
+      await settle();
       process.stdout.write(
         JSON.stringify({
           ...r,

@@ -15,6 +15,7 @@ export const targets = peerTargets(
   ['iocp-uring', 'iocp-epoll'].map((peer) => ({
     peer,
     vs: 'node',
+    node: 'Node child_process',
     factor: 1.5,
     what: 'spawns/s, 8 in flight',
   })),

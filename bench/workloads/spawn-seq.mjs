@@ -19,6 +19,7 @@ export const targets = allTargets(
     ['iocp-uring', 'iocp-epoll'].map((peer) => ({
       peer,
       vs: 'node',
+      node: 'Node child_process',
       factor: 1.5,
       what: 'spawns/s',
     })),

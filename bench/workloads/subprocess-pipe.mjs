@@ -18,6 +18,7 @@ export const targets = peerTargets(
   ['iocp-uring', 'iocp-epoll'].map((peer) => ({
     peer,
     vs: 'node',
+    node: 'Node child_process',
     factor: 1.0,
     what: 'child stdout MiB/s',
   })),
