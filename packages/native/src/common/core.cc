@@ -63,6 +63,7 @@ Core::Core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Core>(info), env_(
     throw Napi::TypeError::New(env, "onCompletions must be a function");
   }
   AddonData* data = env.GetInstanceData<AddonData>();
+  data_ = data;
   kind_ = data->default_backend;
   if (info.Length() >= 2 && !info[1].IsUndefined()) {
     if (!info[1].IsString()) throw Napi::TypeError::New(env, "backend must be a string");
@@ -150,6 +151,7 @@ void Core::Teardown() {
                  "kernel; their memory is leaked, not freed\n",
                  BackendName(kind_), leaked);
   }
+  data_ = nullptr;
 }
 
 void Core::CancelAll() {
@@ -205,8 +207,7 @@ Napi::Value Core::Start(Napi::Env env, Op* op) {
 // current. This should be called from the JavaScript thread, after every
 // change of ops_.pending().
 void Core::OnPendingChanged() {
-  AddonData* data = Napi::Env(env_).GetInstanceData<AddonData>();
-  if (data != nullptr) data->pending_ops = data->pending_ops - counted_pending_ + ops_.pending();
+  if (data_ != nullptr) data_->pending_ops = data_->pending_ops - counted_pending_ + ops_.pending();
   counted_pending_ = ops_.pending();
   bool active = ops_.pending() > 0;
   if (active == referenced_) return;

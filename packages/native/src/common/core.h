@@ -20,6 +20,8 @@
 
 namespace iocp {
 
+struct AddonData;
+
 class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
  public:
   static constexpr uint32_t kCompletionCapacity = 1024;
@@ -99,6 +101,10 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   bool referenced_ = false;
   // ops_.pending() as last counted in AddonData::pending_ops.
   size_t counted_pending_ = 0;
+  // The environment's instance data, read once at construction (submit and
+  // complete update its pending count); null after Teardown, as Node
+  // deletes it after the environment's cleanup hooks ran.
+  AddonData* data_ = nullptr;
   // True while the completion callback runs.
   bool in_callback_ = false;
 };
