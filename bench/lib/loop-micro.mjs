@@ -39,8 +39,17 @@ export const pyMicro = (id, label, which, uvloop) => ({
   command: () => [PYTHON, [PY_MICRO, '--case', which, ...(uvloop ? ['--uvloop'] : [])]],
 });
 
-/** Starts every available peer's worker and measures them in interleaved rounds. */
-export async function runMicro(ctx, peers) {
+/**
+ * Starts every available peer's worker (`command(ctx)` -> [cmd, args, env?])
+ * and measures them in interleaved rounds: each round sends "run SECONDS"
+ * and turns the JSON answer into a sample with `sample` (default: its rate).
+ * Used by the loop micro-benchmarks and the subprocess workloads.
+ */
+export async function runMicro(
+  ctx,
+  peers,
+  { sample = (out) => ({ value: out.rate }), graceMs = 30000 } = {},
+) {
   const results = {};
   const started = [];
   try {
@@ -50,17 +59,16 @@ export async function runMicro(ctx, peers) {
         results[peer.id] = { status: 'missing', reason: missing };
         continue;
       }
-      const [cmd, args] = peer.command(ctx);
+      const [cmd, args, env] = peer.command(ctx);
       try {
-        const worker = await ctx.start(cmd, args, { readyPrefix: 'READY ' });
+        const worker = await ctx.start(cmd, args, { env, readyPrefix: 'READY ' });
         started.push({ peer, worker, pids: [worker.child.pid] });
       } catch (err) {
         results[peer.id] = { status: 'failed', reason: `worker did not start: ${err.message}` };
       }
     }
     await ctx.interleave(started, results, async (e, seconds) => {
-      const out = JSON.parse(await e.worker.request(`run ${seconds}`, seconds * 1000 + 30000));
-      return { value: out.rate };
+      return sample(JSON.parse(await e.worker.request(`run ${seconds}`, seconds * 1000 + graceMs)));
     });
   } finally {
     await Promise.all(started.map((s) => s.worker.stop()));

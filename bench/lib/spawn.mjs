@@ -4,6 +4,7 @@
 // workload and asked for one measurement per round.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runMicro } from './loop-micro.mjs';
 import { checkPeer } from './procs.mjs';
 import { PYTHON } from './system.mjs';
 
@@ -47,36 +48,16 @@ export function spawnPeers(which) {
   ];
 }
 
-/** Starts every available peer's worker and measures them in interleaved rounds. */
-export async function runSpawn(ctx, peers) {
-  const results = {};
-  const started = [];
-  try {
-    for (const peer of peers) {
-      const missing = await ctx.check(peer);
-      if (missing) {
-        results[peer.id] = { status: 'missing', reason: missing };
-        continue;
-      }
-      const [cmd, args, env] = peer.command(ctx);
-      try {
-        const worker = await ctx.start(cmd, args, { env, readyPrefix: 'READY ' });
-        started.push({ peer, worker, pids: [worker.child.pid] });
-      } catch (err) {
-        results[peer.id] = { status: 'failed', reason: `worker did not start: ${err.message}` };
-      }
-    }
-    await ctx.interleave(started, results, async (e, seconds) => {
-      const out = JSON.parse(await e.worker.request(`run ${seconds}`, seconds * 1000 + 60000));
-      if (!out.count) throw new Error(out.error || 'no child completed');
-      const { rate, count, error, ...memory } = out;
-      return { value: rate, extra: { ...memory, count, error } };
-    });
-  } finally {
-    await Promise.all(started.map((s) => s.worker.stop()));
-  }
-  return results;
+/** One sample of a subprocess worker's answer: its rate, with the children and memory as extras. */
+function spawnSample(out) {
+  if (!out.count) throw new Error(out.error || 'no child completed');
+  const { rate, count, error, ...memory } = out;
+  return { value: rate, extra: { ...memory, count, error } };
 }
+
+/** Starts every available peer's worker and measures them in interleaved rounds. */
+export const runSpawn = (ctx, peers) =>
+  runMicro(ctx, peers, { sample: spawnSample, graceMs: 60000 });
 
 /**
  * The @iocp peers' memory over the measured rounds: RSS and fds from the
