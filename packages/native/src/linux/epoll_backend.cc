@@ -2,6 +2,8 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -22,6 +24,18 @@ int AddToSet(int epoll_fd, int fd, uint64_t data) {
   ev.events = EPOLLIN;
   ev.data.u64 = data;
   return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+// Whether fd is a byte stream: a SOCK_STREAM socket or a FIFO. A short read
+// of one empties its receive queue (TCP stops early only at urgent data,
+// a Unix stream socket only between writers when SO_PASSCRED is on: the
+// same exceptions tokio accepts).
+bool IsByteStream(int fd) {
+  int type = 0;
+  socklen_t len = sizeof(type);
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0) return type == SOCK_STREAM;
+  struct stat st;
+  return errno == ENOTSOCK && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
 // Reads an eventfd or timerfd counter to zero.
@@ -162,9 +176,11 @@ int EpollBackend::Submit(Op* op) {
   s->direction = static_cast<uint8_t>(Direction(op->kind));
   OpQueue& q = st->queues[s->direction];
   // Ops of one direction run in submission order: a newcomer tries at once
-  // only when nothing waits before it.
-  if (q.empty()) {
-    int32_t r = Try(op);
+  // only when nothing waits before it, and a read only when the handle may
+  // have data (the echo of a request is rarely back by the time the next
+  // read is posted: that read waits for its edge without a syscall).
+  if (q.empty() && (s->direction == 1 || st->maybe_readable || !st->pollable)) {
+    int32_t r = Attempt(st, op);
     if (r == kWouldBlock && !st->pollable) r = -EAGAIN;
     // A send or write taken whole at once is done: JavaScript has its
     // result before the call returns, with no wake-up and no batch.
@@ -184,11 +200,30 @@ int EpollBackend::Submit(Op* op) {
   return 0;
 }
 
+int32_t EpollBackend::Attempt(FdState* st, Op* op) {
+  int32_t r = Try(op);
+  if (op->kind == OpKind::kConnect && r == 0) {
+    // A socket polled before it connected reported EPOLLHUP (not connected
+    // yet): the connection now begins, and its end will be an edge.
+    st->read_closed = false;
+    st->maybe_readable = true;
+  }
+  if (StateOf(op)->direction != 0 || !st->pollable || st->read_closed) return r;
+  if (r == kWouldBlock) {
+    st->maybe_readable = false;
+  } else if (r > 0 && static_cast<uint64_t>(r) < op->length && (op->flags & MSG_PEEK) == 0 &&
+             (op->kind == OpKind::kRecv || op->kind == OpKind::kRead)) {
+    if (st->byte_stream < 0) st->byte_stream = IsByteStream(static_cast<int>(op->handle)) ? 1 : 0;
+    if (st->byte_stream == 1) st->maybe_readable = false;
+  }
+  return r;
+}
+
 void EpollBackend::RunQueue(FdState* st, int direction) {
   OpQueue& q = st->queues[direction];
   while (!q.empty()) {
     Op* op = q.head;
-    int32_t r = Try(op);
+    int32_t r = Attempt(st, op);
     if (r == kWouldBlock) {
       if (st->pollable) return;
       r = -EAGAIN;
@@ -260,7 +295,11 @@ void EpollBackend::OnReadable() {
       size_t fd = static_cast<size_t>(data >> 2);
       FdState* st = fd < fds_.size() ? fds_[fd].get() : nullptr;
       if (st == nullptr) continue;
-      if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) RunQueue(st, 0);
+      if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+        st->maybe_readable = true;
+        if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) st->read_closed = true;
+        RunQueue(st, 0);
+      }
       if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) RunQueue(st, 1);
     } else {
       // The waits on a handle: signalled, unless deadlines or cancels

@@ -57,6 +57,21 @@ class EpollBackend : public Backend, public LoopWatcher::Client {
     OpQueue queues[2];
     // False for regular files, which epoll refuses and which never block.
     bool pollable = true;
+    // Whether a read may find data without waiting for an edge. Cleared by a
+    // read that would block, or by a short read of a byte stream (which
+    // emptied the receive queue: what arrives later raises a new edge); set
+    // by every readable edge. A read submitted while it is clear waits for
+    // the edge instead of a syscall that would return EAGAIN (as tokio does
+    // over mio's edge-triggered epoll; libuv's UV_HANDLE_READ_PARTIAL).
+    bool maybe_readable = true;
+    // An edge said the read side ended (EPOLLRDHUP, EPOLLHUP, EPOLLERR):
+    // reads finish at once from then on (EOF or the error) and no further
+    // edge comes, so maybe_readable is never cleared again.
+    bool read_closed = false;
+    // Whether the handle is a byte stream (a SOCK_STREAM socket or a FIFO),
+    // where a short read means the queue was empty: -1 until the first short
+    // read asks the kernel.
+    int8_t byte_stream = -1;
   };
   // The waits on one handle: one level-triggered registration of a
   // duplicate fd, however many ops wait. (One registration per wait would
@@ -74,6 +89,9 @@ class EpollBackend : public Backend, public LoopWatcher::Client {
   FdState* Register(int fd, int* err);
   // Retries the queued ops of one direction, in order, until one would block.
   void RunQueue(FdState* st, int direction);
+  // One attempt at op on its registered handle: Try, then what the result
+  // says about the handle's readability (FdState::maybe_readable).
+  int32_t Attempt(FdState* st, Op* op);
 
   // src/linux/epoll_ops.cc: one attempt at op's syscall. Returns its result,
   // or kWouldBlock when op must wait for readiness.
