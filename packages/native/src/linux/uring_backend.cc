@@ -1,6 +1,5 @@
 #include "linux/uring_backend.h"
 
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,14 +40,11 @@ int UringBackend::Start(napi_env env, CompletionSink* sink) {
   sink_ = sink;
   int err = ring_.Init(kEntries);
   if (err < 0) return err;
-  event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (event_fd_ < 0) {
-    err = -errno;
-    ring_.Close();
-    return err;
-  }
-  err = ring_.RegisterEventfd(event_fd_);
-  if (err == 0) err = watcher_.Start(env, event_fd_, this, /*with_prepare=*/true);
+  // Node's loop polls the ring fd itself: it is readable while the CQ holds
+  // CQEs (io_uring_poll), and every CQE posting wakes its pollers
+  // (io_commit_cqring_flush). No eventfd to read and reset per wake-up, and
+  // CQEs a Drain left in the CQ (kMaxDrainRounds) keep it readable.
+  err = watcher_.Start(env, ring_.fd(), this, /*with_prepare=*/true);
   if (err < 0) {
     Shutdown();
     return err;
@@ -224,9 +220,6 @@ void UringBackend::OnPrepare() {
 }
 
 void UringBackend::OnReadable() {
-  uint64_t value;
-  while (read(event_fd_, &value, sizeof(value)) < 0 && errno == EINTR) {
-  }
   Drain();
 }
 
@@ -255,7 +248,7 @@ void UringBackend::Drain() {
         OnCqe(OpOf(user_data), user_data & kTagMask, batch[i].res);
       }
       // A short batch emptied the CQ: one more GETEVENTS would most likely
-      // find nothing. What finishes later signals the eventfd again.
+      // find nothing. What finishes later makes the ring fd readable again.
       if (n < kReapBatch && backlog_.empty() && cancel_backlog_.empty()) break;
     }
     if (!cancelled_.empty()) {
@@ -273,7 +266,7 @@ void UringBackend::Drain() {
     // GETEVENTS collects what finished meanwhile: a send to a socket with
     // room completes during the submission, and other connections' reads
     // may have data by now. Both are delivered at once instead of after a
-    // wake-up through the eventfd and a loop turn.
+    // wake-up through the ring fd and a loop turn.
   }
   if (!shut_down_) ring_.Enter(false);
 }
@@ -323,8 +316,6 @@ void UringBackend::Shutdown() {
   watcher_.Stop();
   WaitForInflight();
   ring_.Close();
-  if (event_fd_ >= 0) close(event_fd_);
-  event_fd_ = -1;
 }
 
 // After Shutdown: an op with a CQE still to come may still be read or

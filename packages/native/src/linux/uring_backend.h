@@ -1,7 +1,7 @@
 // The io_uring backend: operations become SQEs, queued and submitted once per
 // loop turn (from a uv_prepare_t), and completions are reaped on the
-// JavaScript thread when the ring's registered eventfd, watched by Node's
-// own loop, becomes readable.
+// JavaScript thread when the ring fd, watched by Node's own loop, becomes
+// readable (CQEs are waiting).
 //
 // An op may take more than one SQE (a wait with a timeout is POLL_ADD linked
 // to LINK_TIMEOUT; sendfile is a loop of READ linked to SEND), and it is
@@ -140,7 +140,6 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   Ring ring_;
   LoopWatcher watcher_;
   CompletionSink* sink_ = nullptr;
-  int event_fd_ = -1;
   // Tagged SQEs whose CQE has not been reaped.
   size_t inflight_ = 0;
   // How many ops Finish() has handed to the sink (Drain compares rounds).

@@ -21,10 +21,6 @@ int SysEnter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags, 
       syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, arg, argsz));
 }
 
-int SysRegister(int fd, unsigned opcode, const void* arg, unsigned nr) {
-  return static_cast<int>(syscall(__NR_io_uring_register, fd, opcode, arg, nr));
-}
-
 template <typename T>
 T* At(void* base, unsigned offset) {
   return reinterpret_cast<T*>(static_cast<char*>(base) + offset);
@@ -34,19 +30,19 @@ T* At(void* base, unsigned offset) {
 
 int Ring::Init(unsigned entries) {
   io_uring_params p;
-  // The ring's completions must wake Node's loop through the registered
-  // eventfd at once, on every kernel build. So no DEFER_TASKRUN: with it the
-  // kernel signals the eventfd when deferred task work is queued (only on
-  // the queue's empty -> non-empty transition, io_req_local_work_add), the
-  // CQE itself appears only when this thread next enters with GETEVENTS, and
-  // on kernel 6.18.44-fc-v1272/v1300 that signal came about 16 ms late per
-  // wake-up (64 round trips/s on one connection). Without it the task work
-  // runs on this thread at its next kernel entry, or wakes it when it sleeps
+  // The ring's completions must wake Node's loop at once, on every kernel
+  // build. So no DEFER_TASKRUN: with it the task work waits until this
+  // thread enters with GETEVENTS, nothing wakes pollers of the ring fd, and
+  // the only signal left is the registered eventfd's on the work list's
+  // empty -> non-empty transition (io_req_local_work_add), which on kernel
+  // 6.18.44-fc-v1272/v1300 came about 16 ms late per wake-up (64 round
+  // trips/s on one connection). Without it the task work runs on this
+  // thread at its next kernel entry, or wakes it when it sleeps
   // (COOP_TASKRUN: no IPI to interrupt running JavaScript), posts the CQE,
-  // and every CQE posting signals the eventfd (io_commit_cqring_flush): the
-  // path libuv and most eventfd users rely on. TASKRUN_FLAG (5.19+) tells
-  // this thread when task work is pending, so Enter(true) skips the syscall
-  // when there is nothing to run or submit.
+  // and every CQE posting wakes the ring fd's pollers, Node's loop among
+  // them (io_commit_cqring_flush). TASKRUN_FLAG (5.19+) tells this thread
+  // when task work is pending, so Enter(true) skips the syscall when there
+  // is nothing to run or submit.
   const unsigned preferred[] = {
       IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
           IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
@@ -218,11 +214,6 @@ unsigned Ring::Reap(io_uring_cqe* out, unsigned max) {
   }
   __atomic_store_n(cq_head_, head, __ATOMIC_RELEASE);
   return n;
-}
-
-int Ring::RegisterEventfd(int efd) {
-  int r = SysRegister(fd_, IORING_REGISTER_EVENTFD, &efd, 1);
-  return r < 0 ? -errno : 0;
 }
 
 }  // namespace iocp::uring

@@ -48,8 +48,6 @@ class Ring {
   bool PeekCqe(uint64_t user_data, int32_t* res) const;
   // Copies up to max ready CQEs into out and consumes them; returns the count.
   unsigned Reap(io_uring_cqe* out, unsigned max);
-  // Registers an eventfd that the kernel signals when CQEs are posted.
-  int RegisterEventfd(int efd);
 
  private:
   int fd_ = -1;
