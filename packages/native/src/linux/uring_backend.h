@@ -101,7 +101,14 @@ class UringBackend : public Backend, public LoopWatcher::Client {
     uint64_t dev = 0;
     uint64_t ino = 0;
     bool known = false;
+    // How a write on this handle can be tried at once (SendNow): kNoWriteNow
+    // (a file: the ring writes it, the disk may block), kWriteNowSocket
+    // (send with MSG_DONTWAIT), kWriteNowFifo (write on a non-blocking pipe).
+    uint8_t write_now = 0;
   };
+  static constexpr uint8_t kNoWriteNow = 0;
+  static constexpr uint8_t kWriteNowSocket = 1;
+  static constexpr uint8_t kWriteNowFifo = 2;
   // Whether op kind is ordered per handle, and in which direction.
   static bool Laned(OpKind kind, uint8_t* direction);
   Lane& LaneOf(Op* op);

@@ -3,8 +3,10 @@
 // order (see uring_backend.h); and what a lane keeps when its fd is closed by
 // other code and the number reused. These should be called from the
 // JavaScript thread.
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -52,7 +54,10 @@ int UringBackend::Admit(Op* op) {
   if (lane.holder == nullptr) {
     lane.holder = op;
     s->lane_holder = true;
-    if (op->kind == OpKind::kSend && send_now_ && backlog_.empty() && cancel_backlog_.empty()) {
+    bool now = op->kind == OpKind::kSend ||
+               (op->kind == OpKind::kWrite && lanes_[static_cast<size_t>(op->handle)].known &&
+                lanes_[static_cast<size_t>(op->handle)].write_now != kNoWriteNow);
+    if (now && send_now_ && backlog_.empty() && cancel_backlog_.empty()) {
       int sent = SendNow(op);
       if (sent == kDoneNow) {
         // Nothing waits in the lane (it was free): it is free again.
@@ -87,10 +92,15 @@ int UringBackend::Admit(Op* op) {
 // and so does a short send: the ring sends the rest (AdvanceStream) while the
 // op keeps its lane.
 int UringBackend::SendNow(Op* op) {
+  int fd = static_cast<int>(op->handle);
+  // A write (WriteFile's counterpart, the pipe transports' send) on a
+  // non-blocking pipe is a write(2); on a socket, a send like any other.
+  bool fifo = op->kind == OpKind::kWrite && lanes_[static_cast<size_t>(fd)].write_now == kWriteNowFifo;
+  int flags = op->kind == OpKind::kSend ? op->flags : 0;
   ssize_t r;
   do {
-    r = send(static_cast<int>(op->handle), op->data, op->length,
-             op->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+    r = fifo ? write(fd, op->data, op->length)
+             : send(fd, op->data, op->length, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
   } while (r < 0 && errno == EINTR);
   if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return kSentNone;
   OpState* s = StateOf(op);
@@ -173,6 +183,13 @@ int UringBackend::Associate(int64_t handle) {
   entry.dev = dev;
   entry.ino = ino;
   entry.known = true;
+  entry.write_now = kNoWriteNow;
+  if (S_ISSOCK(st.st_mode)) {
+    entry.write_now = kWriteNowSocket;
+  } else if (S_ISFIFO(st.st_mode)) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK) != 0) entry.write_now = kWriteNowFifo;
+  }
   return 0;
 }
 
@@ -181,6 +198,7 @@ int UringBackend::Associate(int64_t handle) {
 void UringBackend::Detach(int64_t handle) {
   if (handle < 0 || static_cast<uint64_t>(handle) >= lanes_.size()) return;
   lanes_[static_cast<size_t>(handle)].known = false;
+  lanes_[static_cast<size_t>(handle)].write_now = kNoWriteNow;
 }
 
 void UringBackend::Orphan(HandleLanes& entry, int fd) {
