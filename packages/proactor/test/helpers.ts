@@ -25,3 +25,40 @@ export function openFds(): number {
   if (process.platform !== 'linux') return -1;
   return fs.readdirSync('/proc/self/fd').length;
 }
+
+/**
+ * A fresh IocpProactor for each test of the calling describe block, closed
+ * after the test together with everything pushed on `closeMe` (closed
+ * first). Call it at the top of a describe block; `onEach` receives each
+ * test's proactor (for a block that keeps it in a variable of its own).
+ */
+export function proactorPerTest(onEach?: (proactor: IocpProactor) => void): {
+  readonly proactor: IocpProactor;
+  readonly closeMe: Array<{ close(): unknown }>;
+  /** A connected TCP pair [client, server]; both and the listener close after the test. */
+  tcp(): Promise<[Socket, Socket]>;
+} {
+  let current: IocpProactor | undefined;
+  const closeMe: Array<{ close(): unknown }> = [];
+  beforeEach(() => {
+    current = new IocpProactor();
+    onEach?.(current);
+  });
+  afterEach(async () => {
+    for (const c of closeMe.splice(0)) c.close();
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    get proactor(): IocpProactor {
+      if (current === undefined) throw new Error('proactorPerTest(): no test is running');
+      return current;
+    },
+    closeMe,
+    async tcp(): Promise<[Socket, Socket]> {
+      const [lsock, client, server] = await tcpPair(this.proactor);
+      closeMe.push(lsock, client, server);
+      return [client, server];
+    },
+  };
+}

@@ -14,20 +14,11 @@ import {
 } from '@iocp/futures';
 import { Event, IocpProactor, Socket } from '@iocp/proactor';
 
-import { listener, openFds, tcpPair } from './helpers';
+import { listener, openFds, proactorPerTest, tcpPair } from './helpers';
 
 describe('IocpProactor', () => {
-  let proactor: IocpProactor;
-  const closeMe: Array<{ close(): unknown }> = [];
-
-  beforeEach(() => {
-    proactor = new IocpProactor();
-  });
-
-  afterEach(async () => {
-    for (const c of closeMe.splice(0)) c.close();
-    await proactor.close();
-  });
+  let proactor!: IocpProactor;
+  const { closeMe } = proactorPerTest((p) => (proactor = p));
 
   function track<T extends { close(): unknown }>(x: T): T {
     closeMe.push(x);

@@ -5,9 +5,9 @@
 // on every backend: data already queued when the read is posted, a peek
 // that leaves the data queued, datagrams after a short one, and EOF.
 import { native } from '@iocp/native';
-import { IocpProactor, Socket } from '@iocp/proactor';
+import { Socket } from '@iocp/proactor';
 
-import { tcpPair } from './helpers';
+import { proactorPerTest } from './helpers';
 
 const { MSG_PEEK } = native.constants;
 
@@ -25,81 +25,67 @@ async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
 }
 
 describe('IocpProactor reads after a short read', () => {
-  let proactor: IocpProactor;
-  const closeMe: Array<{ close(): unknown }> = [];
-
-  beforeEach(() => {
-    proactor = new IocpProactor();
-  });
-
-  afterEach(async () => {
-    for (const c of closeMe.splice(0)) c.close();
-    await proactor.close();
-  });
-
-  async function pair(): Promise<[Socket, Socket]> {
-    const [lsock, client, server] = await tcpPair(proactor);
-    closeMe.push(lsock, client, server);
-    return [client, server];
-  }
+  const t = proactorPerTest();
+  const { closeMe } = t;
+  const pair = (): Promise<[Socket, Socket]> => t.tcp();
 
   test('a read posted after a short read gets data that arrived in between', async () => {
     const [client, server] = await pair();
-    await proactor.send(client, Buffer.from('first'));
-    expect((await proactor.recv(server, 1024)).toString()).toBe('first');
+    await t.proactor.send(client, Buffer.from('first'));
+    expect((await t.proactor.recv(server, 1024)).toString()).toBe('first');
     // The peer's next bytes are queued before the read is posted: no edge
     // comes for them after the post, so the read must find them itself.
-    await proactor.send(client, Buffer.from('second'));
+    await t.proactor.send(client, Buffer.from('second'));
     await new Promise((r) => setTimeout(r, 50));
-    expect((await within(2000, 'recv', proactor.recv(server, 1024))).toString()).toBe('second');
+    expect((await within(2000, 'recv', t.proactor.recv(server, 1024))).toString()).toBe('second');
   });
 
   test('a full read leaves the rest readable at once', async () => {
     const [client, server] = await pair();
-    await proactor.send(client, Buffer.from('abcdefgh'));
+    await t.proactor.send(client, Buffer.from('abcdefgh'));
     await new Promise((r) => setTimeout(r, 50));
-    expect((await proactor.recv(server, 4)).toString()).toBe('abcd');
-    expect((await within(2000, 'recv', proactor.recv(server, 4))).toString()).toBe('efgh');
+    expect((await t.proactor.recv(server, 4)).toString()).toBe('abcd');
+    expect((await within(2000, 'recv', t.proactor.recv(server, 4))).toString()).toBe('efgh');
   });
 
   test('a short peek leaves the data for the next read', async () => {
     const [client, server] = await pair();
-    await proactor.send(client, Buffer.from('peekaboo'));
+    await t.proactor.send(client, Buffer.from('peekaboo'));
     await new Promise((r) => setTimeout(r, 50));
-    expect((await proactor.recv(server, 1024, MSG_PEEK)).toString()).toBe('peekaboo');
-    expect((await within(2000, 'recv', proactor.recv(server, 1024))).toString()).toBe('peekaboo');
+    expect((await t.proactor.recv(server, 1024, MSG_PEEK)).toString()).toBe('peekaboo');
+    expect((await within(2000, 'recv', t.proactor.recv(server, 1024))).toString()).toBe('peekaboo');
   });
 
   test('EOF after a short read is reported to every later read', async () => {
     const [client, server] = await pair();
-    await proactor.send(client, Buffer.from('last words'));
-    expect((await proactor.recv(server, 1024)).toString()).toBe('last words');
+    await t.proactor.send(client, Buffer.from('last words'));
+    expect((await t.proactor.recv(server, 1024)).toString()).toBe('last words');
     client.shutdown('write');
-    expect((await within(2000, 'recv', proactor.recv(server, 1024))).length).toBe(0);
-    expect((await within(2000, 'recv', proactor.recv(server, 1024))).length).toBe(0);
+    expect((await within(2000, 'recv', t.proactor.recv(server, 1024))).length).toBe(0);
+    expect((await within(2000, 'recv', t.proactor.recv(server, 1024))).length).toBe(0);
   });
 
   test('EOF that came with the last data is reported after the short read of that data', async () => {
     const [client, server] = await pair();
     // A first exchange registers the server socket with the backend.
-    await proactor.send(client, Buffer.from('hello'));
-    expect((await proactor.recv(server, 1024)).toString()).toBe('hello');
-    await proactor.send(client, Buffer.from('data then end'));
+    await t.proactor.send(client, Buffer.from('hello'));
+    expect((await t.proactor.recv(server, 1024)).toString()).toBe('hello');
+    await t.proactor.send(client, Buffer.from('data then end'));
     client.shutdown('write');
     // The end's edge is seen (and spent) before the data is read.
     await new Promise((r) => setTimeout(r, 50));
-    expect((await proactor.recv(server, 1024)).toString()).toBe('data then end');
-    expect((await within(2000, 'recv', proactor.recv(server, 1024))).length).toBe(0);
+    expect((await t.proactor.recv(server, 1024)).toString()).toBe('data then end');
+    expect((await within(2000, 'recv', t.proactor.recv(server, 1024))).length).toBe(0);
   });
 
   test('a client connected through the proactor reads what its server sends, short read after short read', async () => {
     const [client, server] = await pair();
     for (const word of ['one', 'two', 'three']) {
-      await proactor.send(server, Buffer.from(word));
-      expect((await within(2000, 'recv', proactor.recv(client, 1024))).toString()).toBe(word);
+      await t.proactor.send(server, Buffer.from(word));
+      expect((await within(2000, 'recv', t.proactor.recv(client, 1024))).toString()).toBe(word);
     }
     server.shutdown('write');
-    expect((await within(2000, 'recv', proactor.recv(client, 1024))).length).toBe(0);
+    expect((await within(2000, 'recv', t.proactor.recv(client, 1024))).length).toBe(0);
   });
 
   test('datagrams queued behind a short one are read without a new edge', async () => {
@@ -109,13 +95,13 @@ describe('IocpProactor reads after a short read', () => {
     a.bind(['127.0.0.1', 0]);
     b.bind(['127.0.0.1', 0]);
     const to = a.getsockname();
-    await proactor.sendto(b, Buffer.from('one'), 0, to);
-    await proactor.sendto(b, Buffer.from('two'), 0, to);
-    await proactor.sendto(b, Buffer.from('three'), 0, to);
+    await t.proactor.sendto(b, Buffer.from('one'), 0, to);
+    await t.proactor.sendto(b, Buffer.from('two'), 0, to);
+    await t.proactor.sendto(b, Buffer.from('three'), 0, to);
     await new Promise((r) => setTimeout(r, 50));
     const got: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const [data] = await within(2000, 'recvfrom', proactor.recvfrom(a, 1024));
+      const [data] = await within(2000, 'recvfrom', t.proactor.recvfrom(a, 1024));
       got.push(data.toString());
     }
     expect(got).toEqual(['one', 'two', 'three']);
@@ -127,12 +113,12 @@ describe('IocpProactor reads after a short read', () => {
     closeMe.push(a, b);
     a.bind(['127.0.0.1', 0]);
     b.bind(['127.0.0.1', 0]);
-    await proactor.connect(a, b.getsockname());
-    await proactor.connect(b, a.getsockname());
-    await proactor.send(b, Buffer.from('x'));
-    await proactor.send(b, Buffer.from('y'));
+    await t.proactor.connect(a, b.getsockname());
+    await t.proactor.connect(b, a.getsockname());
+    await t.proactor.send(b, Buffer.from('x'));
+    await t.proactor.send(b, Buffer.from('y'));
     await new Promise((r) => setTimeout(r, 50));
-    expect((await within(2000, 'recv', proactor.recv(a, 1024))).toString()).toBe('x');
-    expect((await within(2000, 'recv', proactor.recv(a, 1024))).toString()).toBe('y');
+    expect((await within(2000, 'recv', t.proactor.recv(a, 1024))).toString()).toBe('x');
+    expect((await within(2000, 'recv', t.proactor.recv(a, 1024))).toString()).toBe('y');
   });
 });

@@ -2,6 +2,8 @@
 // transports send what was queued while a send was pending this way).
 import { IocpProactor, Socket, pipe } from '@iocp/proactor';
 
+import { proactorPerTest } from './helpers';
+
 async function readExactly(
   proactor: IocpProactor,
   conn: Socket | ReturnType<typeof pipe>[0],
@@ -19,17 +21,8 @@ async function readExactly(
 }
 
 describe('IocpProactor gathered sends', () => {
-  let proactor: IocpProactor;
-  const closeMe: Array<{ close(): unknown }> = [];
-
-  beforeEach(() => {
-    proactor = new IocpProactor();
-  });
-
-  afterEach(async () => {
-    for (const c of closeMe.splice(0)) c.close();
-    await proactor.close();
-  });
+  let proactor!: IocpProactor;
+  const { closeMe } = proactorPerTest((p) => (proactor = p));
 
   it('sends a list of views on a socket in order and resolves to the total', async () => {
     const [a, b] = Socket.pair();

@@ -6,20 +6,13 @@
 // order behind it. IOCP completes every send through the port.
 import { IocpProactor, Socket } from '@iocp/proactor';
 
+import { proactorPerTest } from './helpers';
+
 const isLinux = process.platform === 'linux';
 
 describe('IocpProactor sends finished at once', () => {
-  let proactor: IocpProactor;
-  const closeMe: Array<{ close(): unknown }> = [];
-
-  beforeEach(() => {
-    proactor = new IocpProactor();
-  });
-
-  afterEach(async () => {
-    for (const c of closeMe.splice(0)) c.close();
-    await proactor.close();
-  });
+  let proactor!: IocpProactor;
+  const { closeMe } = proactorPerTest((p) => (proactor = p));
 
   it('a send started in a completion resolves at once on Linux, with its whole length', async () => {
     const [a, b] = Socket.pair();

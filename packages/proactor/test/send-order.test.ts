@@ -6,7 +6,7 @@ import { ConnectionResetError } from '@iocp/futures';
 import { IocpProactor, pipe, Socket } from '@iocp/proactor';
 import type { Connection } from '@iocp/proactor';
 
-import { tcpPair } from './helpers';
+import { proactorPerTest, tcpPair } from './helpers';
 
 const MiB = 1024 * 1024;
 // Moving megabytes through small buffers takes a while under Wine.
@@ -37,17 +37,8 @@ function firstDifference(got: Buffer, want: Buffer): number {
 }
 
 describe('IocpProactor stream sends', () => {
-  let proactor: IocpProactor;
-  const closeMe: Array<{ close(): unknown }> = [];
-
-  beforeEach(() => {
-    proactor = new IocpProactor();
-  });
-
-  afterEach(async () => {
-    for (const c of closeMe.splice(0)) c.close();
-    await proactor.close();
-  });
+  let proactor!: IocpProactor;
+  const { closeMe } = proactorPerTest((p) => (proactor = p));
 
   /** A TCP pair with small kernel buffers, so a 1 MiB send cannot fit at once. */
   async function smallBufferPair(): Promise<[Socket, Socket]> {
