@@ -82,7 +82,7 @@ const progressLine = (s) =>
 async function runSuite(workloads, old) {
   installCleanup();
   const quick = opts.quick;
-  startWatchdog((quick ? 150 : 480) * 1000);
+  startWatchdog((quick ? 240 : 900) * 1000);
   const t0 = performance.now();
   const bins = await buildAll(log);
   const { pinning, why } = await choosePinning(opts['no-pin']);
