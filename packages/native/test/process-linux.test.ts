@@ -234,3 +234,58 @@ describeLinux.each(availableBackends())('Linux processes on %s', (backend: Backe
     expect(children).toBe('');
   });
 });
+
+// The paths of older kernels, run on this one through the IOCP_TEST_PIDFD
+// hook (src/linux/os_process.cc), each in a node of its own (the hook is
+// read once per process).
+describeLinux('Linux processes on kernels without the pidfd calls', () => {
+  const { ENOSYS, ECHILD, ESRCH } = os.constants.errno;
+
+  it('without pidfd_open (before 5.3) a spawn fails with ENOSYS and leaves no child and no fd', async () => {
+    const script = `
+      const fs = require('fs');
+      const { native, STDIO_NULL } = require(${JSON.stringify(DIST)});
+      const before = fs.readdirSync('/proc/self/fd').length;
+      const r = native.spawnProcess('/bin/true', ['/bin/true'], '', null, null,
+        STDIO_NULL, STDIO_NULL, STDIO_NULL, false);
+      const children = fs.readFileSync('/proc/self/task/' + process.pid + '/children', 'utf8').trim();
+      const fds = fs.readdirSync('/proc/self/fd').length - before;
+      process.stdout.write(JSON.stringify({ r, children, fds }) + '\\n');
+    `;
+    const res = await runNodeScript(script, { env: { ...process.env, IOCP_TEST_PIDFD: 'open' } });
+    expect(res.err).toBe('');
+    expect(JSON.parse(res.out)).toEqual({ r: -ENOSYS, children: '', fds: 0 });
+  });
+
+  it("without waitid's P_PIDFD (5.3) or pidfd_send_signal (before 5.1): status by pid, signals by kill()", async () => {
+    const script = `
+      const { native, STDIO_NULL } = require(${JSON.stringify(DIST)});
+      const r = native.spawnProcess('/bin/sleep', ['/bin/sleep', '30'], '', null, null,
+        STDIO_NULL, STDIO_NULL, STDIO_NULL, false);
+      if (typeof r === 'number') throw new Error('spawnProcess: ' + r);
+      const [pid, handle] = r;
+      const seen = { running: native.processStatus(handle, pid), signal: native.processSignal(handle, pid, 0, 15) };
+      const timer = setInterval(() => {
+        const status = native.processStatus(handle, pid);
+        if (Array.isArray(status) && status[0] === 0) return;
+        clearInterval(timer);
+        seen.ended = status;
+        seen.again = native.processStatus(handle, pid);
+        seen.signalAfter = native.processSignal(handle, pid, 0, 15);
+        native.closeHandle(handle);
+        process.stdout.write(JSON.stringify(seen) + '\\n');
+      }, 5);
+    `;
+    const res = await runNodeScript(script, {
+      env: { ...process.env, IOCP_TEST_PIDFD: 'waitid,signal' },
+    });
+    expect(res.err).toBe('');
+    expect(JSON.parse(res.out)).toEqual({
+      running: [0, 0],
+      signal: 0,
+      ended: [2, 15],
+      again: -ECHILD,
+      signalAfter: -ESRCH,
+    });
+  });
+});

@@ -28,6 +28,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <string>
@@ -45,9 +46,45 @@ namespace {
 constexpr idtype_t P_PIDFD = static_cast<idtype_t>(3);
 #endif
 
-int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+// A test hook (IOCP_TEST_PIDFD, read once per process; tests only): a
+// comma list of what to act as if this kernel lacked, to run the paths of
+// older kernels on this one. "open": pidfd_open (before 5.3: ENOSYS);
+// "waitid": waitid's P_PIDFD (5.3: EINVAL); "signal": pidfd_send_signal
+// (before 5.1: ENOSYS).
+struct Missing {
+  bool open = false;
+  bool waitid = false;
+  bool signal = false;
+};
+
+const Missing& MissingForTest() {
+  static const Missing missing = [] {
+    Missing m;
+    const char* value = std::getenv("IOCP_TEST_PIDFD");
+    if (value != nullptr) {
+      std::string list = std::string(",") + value + ",";
+      m.open = list.find(",open,") != std::string::npos;
+      m.waitid = list.find(",waitid,") != std::string::npos;
+      m.signal = list.find(",signal,") != std::string::npos;
+    }
+    return m;
+  }();
+  return missing;
+}
+
+int PidfdOpen(pid_t pid) {
+  if (MissingForTest().open) {
+    errno = ENOSYS;
+    return -1;
+  }
+  return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+}
 
 int PidfdSendSignal(int pidfd, int sig) {
+  if (MissingForTest().signal) {
+    errno = ENOSYS;
+    return -1;
+  }
   return static_cast<int>(syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
 }
 
@@ -193,10 +230,13 @@ void KillAndReap(pid_t pid) {
 // waitid does not know pidfds (EINVAL). EINTR is retried.
 int WaitChild(int64_t handle, int64_t pid, siginfo_t* info, int options) {
   info->si_pid = 0;
-  int r;
-  do {
-    r = waitid(P_PIDFD, static_cast<id_t>(handle), info, options);
-  } while (r < 0 && errno == EINTR);
+  int r = -1;
+  errno = EINVAL;
+  if (!MissingForTest().waitid) {
+    do {
+      r = waitid(P_PIDFD, static_cast<id_t>(handle), info, options);
+    } while (r < 0 && errno == EINTR);
+  }
   if (r < 0 && errno == EINVAL) {
     do {
       r = waitid(P_PID, static_cast<id_t>(pid), info, options);
