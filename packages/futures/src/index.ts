@@ -46,6 +46,8 @@ export type { CreateTaskOptions, TaskFactory, TaskFunction, TaskOptions } from '
 export { Handle, TimerHandle } from './handle';
 export type { Callback } from './handle';
 export { BaseEventLoop } from './base-event-loop';
+export { BaseServer } from './base-server';
+export type { ServerClient, ServerSocket } from './base-server';
 export type { ExceptionContext, ExceptionHandler } from './exception-context';
 export { getRunningLoop, getRunningLoopOrNull } from './running-loop';
 export { logger } from './logger';
