@@ -4,6 +4,7 @@
 // workload and asked for one measurement per round.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { peerTargets } from './echo.mjs';
 import { runMicro } from './loop-micro.mjs';
 import { checkPeer } from './procs.mjs';
 import { PYTHON } from './system.mjs';
@@ -58,6 +59,12 @@ function spawnSample(out) {
 /** Starts every available peer's worker and measures them in interleaved rounds. */
 export const runSpawn = (ctx, peers) =>
   runMicro(ctx, peers, { sample: spawnSample, graceMs: 60000 });
+
+/** Each @iocp peer's `what` at least `factor` times Node child_process's. */
+export const vsNodeTargets = (factor, what) =>
+  peerTargets(
+    ['iocp-uring', 'iocp-epoll'].map((peer) => ({ peer, vs: 'node', node: 'Node child_process', factor, what })),
+  );
 
 /**
  * The @iocp peers' memory over the measured rounds: RSS and fds from the

@@ -1,7 +1,6 @@
 // Spawn rate with 8 children in flight: @iocp/subprocess beside Node's
 // child_process and CPython's asyncio (issue 12). Target: >= 1.5x Node.
-import { peerTargets } from '../lib/echo.mjs';
-import { runSpawn, spawnPeers } from '../lib/spawn.mjs';
+import { runSpawn, spawnPeers, vsNodeTargets } from '../lib/spawn.mjs';
 
 export const name = 'spawn-8';
 export const order = 51;
@@ -11,12 +10,4 @@ export const peers = spawnPeers('par8');
 export const baseline = 'node';
 export const ceiling = [];
 export const run = (ctx) => runSpawn(ctx, peers);
-export const targets = peerTargets(
-  ['iocp-uring', 'iocp-epoll'].map((peer) => ({
-    peer,
-    vs: 'node',
-    node: 'Node child_process',
-    factor: 1.5,
-    what: 'spawns/s, 8 in flight',
-  })),
-);
+export const targets = vsNodeTargets(1.5, 'spawns/s, 8 in flight');

@@ -2,8 +2,8 @@
 // child_process and CPython's asyncio.create_subprocess_exec (issue 12).
 // Targets: >= 1.5x Node; and the memory target: children spawned one after
 // another leave the process's fd count and RSS flat.
-import { allTargets, peerTargets } from '../lib/echo.mjs';
-import { memoryTargets, runSpawn, spawnPeers } from '../lib/spawn.mjs';
+import { allTargets } from '../lib/echo.mjs';
+import { memoryTargets, runSpawn, spawnPeers, vsNodeTargets } from '../lib/spawn.mjs';
 
 export const name = 'spawn-seq';
 export const order = 50;
@@ -14,15 +14,4 @@ export const peers = spawnPeers('seq');
 export const baseline = 'node';
 export const ceiling = [];
 export const run = (ctx) => runSpawn(ctx, peers);
-export const targets = allTargets(
-  peerTargets(
-    ['iocp-uring', 'iocp-epoll'].map((peer) => ({
-      peer,
-      vs: 'node',
-      node: 'Node child_process',
-      factor: 1.5,
-      what: 'spawns/s',
-    })),
-  ),
-  memoryTargets(8),
-);
+export const targets = allTargets(vsNodeTargets(1.5, 'spawns/s'), memoryTargets(8));

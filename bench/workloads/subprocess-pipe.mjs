@@ -2,8 +2,7 @@
 // reads it to the end (@iocp: Process.stdout, a StreamReader on the
 // proactor's pipe transport; Node: child.stdout 'data'; asyncio:
 // StreamReader.read). Target (issue 12): >= 1.0x Node.
-import { peerTargets } from '../lib/echo.mjs';
-import { runSpawn, spawnPeers } from '../lib/spawn.mjs';
+import { runSpawn, spawnPeers, vsNodeTargets } from '../lib/spawn.mjs';
 
 export const name = 'subprocess-pipe';
 export const order = 52;
@@ -14,12 +13,4 @@ export const peers = spawnPeers('pipe');
 export const baseline = 'node';
 export const ceiling = [];
 export const run = (ctx) => runSpawn(ctx, peers);
-export const targets = peerTargets(
-  ['iocp-uring', 'iocp-epoll'].map((peer) => ({
-    peer,
-    vs: 'node',
-    node: 'Node child_process',
-    factor: 1.0,
-    what: 'child stdout MiB/s',
-  })),
-);
+export const targets = vsNodeTargets(1.0, 'child stdout MiB/s');

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { Future, TimeoutError, asCompleted, sleep, wait, waitFor } from '@iocp/futures';
 
 import { closeLoops, newLoop } from './helpers';
+import { thrownBy } from '@iocp/jest-preset/thrown-by';
 
 const RUNS = 100;
 
@@ -27,15 +28,6 @@ const notANumber = fc.oneof(
   fc.constant(() => 1),
 );
 const negative = fc.oneof(fc.double({ max: -Number.MIN_VALUE, noNaN: true }), fc.constant(-Infinity), fc.constant(-0));
-
-function thrownBy(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).constructor.name;
-  }
-  return 'nothing';
-}
 
 describe('time arguments', () => {
   let loop: ReturnType<typeof newLoop>;

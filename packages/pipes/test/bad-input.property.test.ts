@@ -16,6 +16,7 @@ import { PipeServer, openPipeConnection, startPipeServer } from '@iocp/pipes';
 import { sharedLoop, sharedLoopIdle } from '@iocp/proactor';
 
 import { address, isWindows } from './helpers';
+import { thrownBy } from '@iocp/jest-preset/thrown-by';
 
 const RUNS = 200;
 
@@ -27,15 +28,6 @@ const name = fc.oneof(
 );
 
 const notAString = fc.oneof(fc.nat(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.object({ maxDepth: 1 }), fc.array(fc.string(), { maxLength: 2 }));
-
-function thrownBy(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).constructor.name;
-  }
-  return 'nothing';
-}
 
 /** Entries of the pipe folder (Linux), to check nothing was made. */
 function folder(): string[] {

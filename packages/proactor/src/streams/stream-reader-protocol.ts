@@ -74,8 +74,8 @@ export class FlowControlMixin implements Protocol {
 
   /**
    * @hidden For subclasses. The future StreamWriter.waitClosed() waits on. Port of
-   * streams.py FlowControlMixin._get_close_waiter, which is abstract (it
-   * raises NotImplementedError): StreamReaderProtocol provides it.
+   * streams.py FlowControlMixin._get_close_waiter, abstract in CPython too:
+   * StreamReaderProtocol provides it.
    */
   _getCloseWaiter(_stream: StreamWriter): Future<void> {
     throw new TypeError('FlowControlMixin has no close waiter; use a subclass such as StreamReaderProtocol');

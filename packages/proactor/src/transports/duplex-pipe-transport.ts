@@ -10,7 +10,8 @@ export class ProactorDuplexPipeTransport extends ProactorReadWriteTransport impl
     return false;
   }
 
-  // CPython raises NotImplementedError (a RuntimeError).
+  // A duplex pipe cannot half-close: CPython's write_eof refuses too (its
+  // error is a RuntimeError subclass).
   override writeEof(): void {
     throw new RuntimeError('writeEof() is not supported by a duplex pipe transport');
   }
