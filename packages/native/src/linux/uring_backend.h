@@ -127,6 +127,9 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   // Returns kSentNone (EAGAIN or a short send: the ring goes on), kSentLater
   // (failed: finished with the next batch) or kDoneNow (sent whole).
   int SendNow(Op* op);
+  // Whether op may go through SendNow: a send, or a write on a handle that
+  // Associate found to be a socket or a non-blocking pipe (write_now).
+  bool TriesNow(const Op* op) const;
   static constexpr int kSentNone = 0;
   static constexpr int kSentLater = 2;
   // Queues an ASYNC_CANCEL for op's SQE with this tag (kFirst, kSecond).

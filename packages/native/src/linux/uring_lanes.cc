@@ -54,10 +54,7 @@ int UringBackend::Admit(Op* op) {
   if (lane.holder == nullptr) {
     lane.holder = op;
     s->lane_holder = true;
-    bool now = op->kind == OpKind::kSend ||
-               (op->kind == OpKind::kWrite && lanes_[static_cast<size_t>(op->handle)].known &&
-                lanes_[static_cast<size_t>(op->handle)].write_now != kNoWriteNow);
-    if (now && send_now_ && backlog_.empty() && cancel_backlog_.empty()) {
+    if (TriesNow(op) && send_now_ && backlog_.empty() && cancel_backlog_.empty()) {
       int sent = SendNow(op);
       if (sent == kDoneNow) {
         // Nothing waits in the lane (it was free): it is free again.
@@ -91,6 +88,13 @@ int UringBackend::Admit(Op* op) {
 // op finished without the kernel). EAGAIN (no room) leaves it to the ring,
 // and so does a short send: the ring sends the rest (AdvanceStream) while the
 // op keeps its lane.
+bool UringBackend::TriesNow(const Op* op) const {
+  if (op->kind == OpKind::kSend) return true;
+  if (op->kind != OpKind::kWrite) return false;
+  const HandleLanes& entry = lanes_[static_cast<size_t>(op->handle)];
+  return entry.known && entry.write_now != kNoWriteNow;
+}
+
 int UringBackend::SendNow(Op* op) {
   int fd = static_cast<int>(op->handle);
   // A write (WriteFile's counterpart, the pipe transports' send) on a
