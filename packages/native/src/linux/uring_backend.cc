@@ -44,6 +44,9 @@ int UringBackend::Start(napi_env env, CompletionSink* sink) {
   // CQEs (io_uring_poll), and every CQE posting wakes its pollers
   // (io_commit_cqring_flush). No eventfd to read and reset per wake-up, and
   // CQEs a Drain left in the CQ (kMaxDrainRounds) keep it readable.
+  // Without the buffer ring (before 5.19, or memory short) every read is
+  // an SQE of its own.
+  if (multishot_ && bufs_.Init(ring_) < 0) multishot_ = false;
   err = watcher_.Start(env, ring_.fd(), this, /*with_prepare=*/true);
   if (err < 0) {
     Shutdown();
@@ -94,7 +97,7 @@ void UringBackend::Issue(Op* op) {
 // JavaScript thread.
 void UringBackend::IssueCancel(Op* op, uint64_t tag) {
   if (hold_cancels_) {
-    cancel_backlog_.push_back(DelayedCancel{op, tag, op->instance});
+    cancel_backlog_.push_back(DelayedCancel{op, tag, op->instance, nullptr});
     cancels_held_ = true;
     return;
   }
@@ -107,7 +110,7 @@ void UringBackend::IssueCancel(Op* op, uint64_t tag) {
     ring_.Enter(false);
     return;
   }
-  cancel_backlog_.push_back(DelayedCancel{op, tag, op->instance});
+  cancel_backlog_.push_back(DelayedCancel{op, tag, op->instance, nullptr});
 }
 
 // This should be called from the JavaScript thread.
@@ -117,6 +120,24 @@ int UringBackend::Cancel(Op* op) {
   if (s->lane_waiting) {
     // Not in the kernel yet: it finishes cancelled with the next batch.
     Unqueue(op);
+    s->results[0] = -ECANCELED;
+    cancelled_.push_back(op);
+    return 0;
+  }
+  if (s->ms_wait) {
+    // A read waiting for its handle's multishot receive. As with a read of
+    // its own (below), bytes that were there already win over the cancel:
+    // the receive's SQE goes in now, the kernel receives what is queued
+    // inline, and a CQE with data means the read is no longer undone.
+    const HandleLanes& entry = lanes_[static_cast<size_t>(op->handle)];
+    if (entry.arm != nullptr && Multishot(op, entry) && cancel_backlog_.empty()) {
+      ring_.Enter(true);
+      int32_t res = 0;
+      if (ring_.PeekCqe(ArmData(entry.arm), &res) && res > 0) return kHasOutcome;
+    }
+    // Otherwise the receive goes on: what arrives next waits in the stash
+    // for the next read.
+    s->ms_wait = false;
     s->results[0] = -ECANCELED;
     cancelled_.push_back(op);
     return 0;
@@ -165,6 +186,21 @@ bool UringBackend::FillCancels() {
   size_t done = 0;
   for (; done < cancel_backlog_.size(); ++done) {
     const DelayedCancel& c = cancel_backlog_[done];
+    if (c.arm != nullptr) {
+      // A multishot receive stays allocated while its cancel waits here.
+      if (c.arm->ended) {
+        delete c.arm;
+        continue;
+      }
+      if (!MakeRoom(1)) break;
+      c.arm->cancel_backlogged = false;
+      io_uring_sqe* sqe = ring_.NextSqe();
+      sqe->opcode = IORING_OP_ASYNC_CANCEL;
+      sqe->fd = -1;
+      sqe->addr = ArmData(c.arm);
+      sqe->user_data = kInternal;
+      continue;
+    }
     if (c.op->instance != c.instance || StateOf(c.op)->outstanding == 0) continue;
     if (!MakeRoom(1)) break;
     io_uring_sqe* sqe = ring_.NextSqe();
@@ -244,9 +280,15 @@ void UringBackend::Drain() {
       for (unsigned i = 0; i < n; ++i) {
         uint64_t user_data = batch[i].user_data;
         if (user_data == kInternal) continue;
+        if ((user_data & kTagMask) == kArmTag) {
+          OnArmCqe(ArmOf(user_data), batch[i].res, batch[i].flags);
+          continue;
+        }
         --inflight_;
         OnCqe(OpOf(user_data), user_data & kTagMask, batch[i].res);
       }
+      // Reads that multishot receives filled, with all this reap brought.
+      FinishReceived();
       // A short batch emptied the CQ: one more GETEVENTS would most likely
       // find nothing. What finishes later makes the ring fd readable again.
       if (n < kReapBatch && backlog_.empty() && cancel_backlog_.empty()) break;
@@ -273,6 +315,12 @@ void UringBackend::Drain() {
 
 void UringBackend::WaitForInflight() {
   cancels_held_ = false;
+  // Multishot receives leave the kernel only when cancelled; what they
+  // bring now is dropped.
+  for (size_t fd = 0; fd < lanes_.size(); ++fd) {
+    if (lanes_[fd].arm != nullptr) DropReceive(lanes_[fd], static_cast<int>(fd), /*poison=*/false);
+  }
+  ms_ready_.clear();
   // Ops still in the backlogs never reached the kernel.
   for (Op* op : backlog_) Release(op);
   backlog_.clear();
@@ -299,6 +347,10 @@ void UringBackend::WaitForInflight() {
     for (unsigned i = 0; i < n; ++i) {
       uint64_t user_data = batch[i].user_data;
       if (user_data == kInternal) continue;
+      if ((user_data & kTagMask) == kArmTag) {
+        OnArmCqe(ArmOf(user_data), batch[i].res, batch[i].flags);
+        continue;
+      }
       --inflight_;
       Op* op = OpOf(user_data);
       OpState* s = StateOf(op);
@@ -316,6 +368,18 @@ void UringBackend::Shutdown() {
   watcher_.Stop();
   WaitForInflight();
   ring_.Close();
+  // A multishot receive the wait did not see end may still write into the
+  // buffers (the kernel ends it after the ring is closed): never freed then.
+  if (arms_ > 0) {
+    bufs_.Leak();
+  } else {
+    bufs_.Free();
+  }
+  // Cancels of receives that never came back (see FillCancels).
+  for (const DelayedCancel& c : cancel_backlog_) {
+    if (c.arm != nullptr && c.arm->ended) delete c.arm;
+  }
+  cancel_backlog_.clear();
 }
 
 // After Shutdown: an op with a CQE still to come may still be read or

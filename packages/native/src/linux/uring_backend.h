@@ -24,12 +24,15 @@
 
 #include "common/backend.h"
 #include "linux/loop_watcher.h"
+#include "linux/uring_receive.h"
 #include "linux/uring_ring.h"
 
 namespace iocp::uring {
 
 // Whether the test hook hold_cancels_ is on (src/linux/uring_backend.cc).
 bool HoldCancelsForTest();
+// Whether multishot receives may be used (IOCP_URING_MULTISHOT is not 0).
+bool MultishotAllowed();
 
 class UringBackend : public Backend, public LoopWatcher::Client {
  public:
@@ -105,7 +108,21 @@ class UringBackend : public Backend, public LoopWatcher::Client {
     // (a file: the ring writes it, the disk may block), kWriteNowSocket
     // (send with MSG_DONTWAIT), kWriteNowFifo (write on a non-blocking pipe).
     uint8_t write_now = 0;
+    // Receives (see uring_receive.cc). A stream socket (SOCK_STREAM): its
+    // plain reads take what one multishot receive brings.
+    bool stream = false;
+    // A read that multishot cannot serve came (flags such as MSG_PEEK):
+    // reads on this handle go one SQE each from then on.
+    bool single_only = false;
+    // How the handle's last multishot receive ended, for the next read:
+    // 0 (end of file: every read after it gets 0), -errno (once), or kNoEnd.
+    int32_t end = kNoEnd;
+    ReceiveArm* arm = nullptr;
+    // Bytes received that no read has taken yet, from stash_head on.
+    std::vector<uint8_t> stash;
+    size_t stash_head = 0;
   };
+  static constexpr int32_t kNoEnd = 1;
   static constexpr uint8_t kNoWriteNow = 0;
   static constexpr uint8_t kWriteNowSocket = 1;
   static constexpr uint8_t kWriteNowFifo = 2;
@@ -117,6 +134,9 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   int Admit(Op* op);
   // Hands op's lane to the next waiting op, if op held it.
   void Leave(Op* op);
+  // Starts op, which now holds its lane: a read through StartRead, a
+  // write through Issue.
+  void IssueHolder(Op* op);
   // Takes a waiting op out of its lane.
   void Unqueue(Op* op);
   // Ends what is pending under an fd number whose file was closed by other
@@ -130,6 +150,26 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   // Whether op may go through SendNow: a send, or a write on a handle that
   // Associate found to be a socket or a non-blocking pipe (write_now).
   bool TriesNow(const Op* op) const;
+  // src/linux/uring_receive.cc: multishot receives on stream sockets.
+  // Starts a read that now holds its handle's read lane: from the stash,
+  // with the handle's multishot receive, or as an SQE of its own.
+  void StartRead(Op* op);
+  // Whether op can take its bytes from the handle's multishot receive.
+  bool Multishot(const Op* op, const HandleLanes& entry) const;
+  // Queues a multishot receive for fd; false when it cannot now.
+  bool ArmReceive(int fd, HandleLanes& entry);
+  // Asks the kernel to end arm (its last CQE follows).
+  void CancelArm(ReceiveArm* arm);
+  // Ends the handle's receive state: the arm is cut off and cancelled
+  // (with poison, its unsubmitted SQE is pointed at no fd first), the
+  // stash dropped.
+  void DropReceive(HandleLanes& entry, int fd, bool poison);
+  void OnArmCqe(ReceiveArm* arm, int32_t res, uint32_t flags);
+  // Hands n received bytes to the read waiting on the handle, the rest to
+  // its stash.
+  void Deliver(HandleLanes& entry, const uint8_t* data, size_t n);
+  // Finishes the reads that multishot receives filled in this reap.
+  void FinishReceived();
   static constexpr int kSentNone = 0;
   static constexpr int kSentLater = 2;
   // Queues an ASYNC_CANCEL for op's SQE with this tag (kFirst, kSecond).
@@ -166,6 +206,9 @@ class UringBackend : public Backend, public LoopWatcher::Client {
     Op* op;
     uint64_t tag;
     uint64_t instance;
+    // Or a multishot receive (op is null): it stays allocated while the
+    // request waits here (see ReceiveArm::cancel_backlogged).
+    ReceiveArm* arm;
   };
   std::vector<DelayedCancel> cancel_backlog_;
   // A test hook (IOCP_TEST_URING_HOLD_CANCELS=1, read when the backend is
@@ -181,6 +224,13 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   std::vector<Op*> cancelled_;
   // True while JavaScript handles a small batch (see SendNow).
   bool send_now_ = false;
+  // Multishot receives: their buffers, whether this kernel takes them (off
+  // with IOCP_URING_MULTISHOT=0, read when the backend is made), how many
+  // are in the kernel, and the reads they filled in the current reap.
+  ProvidedBuffers bufs_;
+  bool multishot_ = MultishotAllowed();
+  size_t arms_ = 0;
+  std::vector<Op*> ms_ready_;
   bool shut_down_ = false;
 };
 

@@ -63,7 +63,7 @@ int UringBackend::Admit(Op* op) {
       }
       if (sent == kSentLater) return 0;
     }
-    Issue(op);
+    IssueHolder(op);
     return 0;
   }
   s->lane_waiting = true;
@@ -121,6 +121,14 @@ int UringBackend::SendNow(Op* op) {
   return kSentLater;
 }
 
+void UringBackend::IssueHolder(Op* op) {
+  if (StateOf(op)->direction == 0) {
+    StartRead(op);
+  } else {
+    Issue(op);
+  }
+}
+
 void UringBackend::Unqueue(Op* op) {
   OpState* s = StateOf(op);
   Lane& lane = LaneOf(op);
@@ -155,7 +163,7 @@ void UringBackend::Leave(Op* op) {
     }
     lane.holder = next;
     StateOf(next)->lane_holder = true;
-    Issue(next);
+    IssueHolder(next);
     return;
   }
 }
@@ -183,13 +191,21 @@ int UringBackend::Associate(int64_t handle) {
   auto dev = static_cast<uint64_t>(st.st_dev);
   auto ino = static_cast<uint64_t>(st.st_ino);
   bool busy = entry.lanes[0].holder != nullptr || entry.lanes[1].holder != nullptr;
-  if (busy && !(entry.known && entry.dev == dev && entry.ino == ino)) Orphan(entry, fd);
+  bool same = entry.known && entry.dev == dev && entry.ino == ino;
+  if (busy && !same) Orphan(entry, fd);
+  // A multishot receive (or its stash) left by an earlier file under this
+  // number belongs to that file.
+  if (!same) DropReceive(entry, fd, /*poison=*/true);
   entry.dev = dev;
   entry.ino = ino;
   entry.known = true;
   entry.write_now = kNoWriteNow;
+  entry.stream = false;
   if (S_ISSOCK(st.st_mode)) {
     entry.write_now = kWriteNowSocket;
+    int type = 0;
+    socklen_t len = sizeof(type);
+    entry.stream = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
   } else if (S_ISFIFO(st.st_mode)) {
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0 && (fl & O_NONBLOCK) != 0) entry.write_now = kWriteNowFifo;
@@ -201,8 +217,13 @@ int UringBackend::Associate(int64_t handle) {
 // when a handle is next associated there belongs to this one.
 void UringBackend::Detach(int64_t handle) {
   if (handle < 0 || static_cast<uint64_t>(handle) >= lanes_.size()) return;
-  lanes_[static_cast<size_t>(handle)].known = false;
-  lanes_[static_cast<size_t>(handle)].write_now = kNoWriteNow;
+  HandleLanes& entry = lanes_[static_cast<size_t>(handle)];
+  entry.known = false;
+  entry.write_now = kNoWriteNow;
+  // The socket is about to be closed: its multishot receive must leave the
+  // kernel (it holds the file open), and nobody reads its stash any more.
+  if (!shut_down_) DropReceive(entry, static_cast<int>(handle), /*poison=*/false);
+  entry.stream = false;
 }
 
 void UringBackend::Orphan(HandleLanes& entry, int fd) {
@@ -222,7 +243,13 @@ void UringBackend::Orphan(HandleLanes& entry, int fd) {
     OpState* s = StateOf(holder);
     s->lane_holder = false;
     s->orphaned = true;
-    if (s->backlogged) {
+    if (s->ms_wait) {
+      // A read waiting for the multishot receive (DropReceive ends that)
+      // has no SQE: it ends now.
+      s->ms_wait = false;
+      s->results[0] = -EBADF;
+      cancelled_.push_back(holder);
+    } else if (s->backlogged) {
       // Its next step waits for SQ space and would go to the new file.
       backlog_.erase(std::find(backlog_.begin(), backlog_.end(), holder));
       s->backlogged = false;

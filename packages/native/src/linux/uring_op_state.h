@@ -62,6 +62,14 @@ struct OpState {
   // it was not submitted yet).
   io_uring_sqe* fd_sqe;
   uint8_t direction;
+  // A read that holds its lane without an SQE of its own: it waits for
+  // what the handle's multishot receive brings (or, for a read that one
+  // cannot serve, for that receive to end). See uring_receive.cc.
+  bool ms_wait;
+  // Such a read got bytes in the batch being reaped (in ms_ready_).
+  bool ms_ready;
+  // Bytes the multishot receive put in op->data for such a read.
+  uint32_t filled;
   Op* lane_prev;
   Op* lane_next;
   // Results of the kFirst and kSecond CQEs.

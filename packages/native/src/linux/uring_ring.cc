@@ -21,6 +21,10 @@ int SysEnter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags, 
       syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, arg, argsz));
 }
 
+int SysRegister(int fd, unsigned opcode, void* arg, unsigned nr_args) {
+  return static_cast<int>(syscall(__NR_io_uring_register, fd, opcode, arg, nr_args));
+}
+
 template <typename T>
 T* At(void* base, unsigned offset) {
   return reinterpret_cast<T*>(static_cast<char*>(base) + offset);
@@ -214,6 +218,14 @@ unsigned Ring::Reap(io_uring_cqe* out, unsigned max) {
   }
   __atomic_store_n(cq_head_, head, __ATOMIC_RELEASE);
   return n;
+}
+
+int Ring::RegisterBufRing(io_uring_buf_ring* ring, unsigned entries, uint16_t bgid) {
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<uintptr_t>(ring);
+  reg.ring_entries = entries;
+  reg.bgid = bgid;
+  return SysRegister(fd_, IORING_REGISTER_PBUF_RING, &reg, 1) < 0 ? -errno : 0;
 }
 
 }  // namespace iocp::uring

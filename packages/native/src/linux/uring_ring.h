@@ -48,6 +48,9 @@ class Ring {
   bool PeekCqe(uint64_t user_data, int32_t* res) const;
   // Copies up to max ready CQEs into out and consumes them; returns the count.
   unsigned Reap(io_uring_cqe* out, unsigned max);
+  // Registers a provided-buffer ring (IORING_REGISTER_PBUF_RING, 5.19+) as
+  // buffer group bgid. Returns 0 or -errno.
+  int RegisterBufRing(io_uring_buf_ring* ring, unsigned entries, uint16_t bgid);
 
  private:
   int fd_ = -1;

@@ -1,0 +1,306 @@
+// Multishot receives on stream sockets for the io_uring backend.
+//
+// A receive SQE per read costs an io_uring_enter per round trip on a
+// request/response connection. Instead, the first plain read on a stream
+// socket (recv without flags, or read at the current position) starts one
+// multishot receive (IORING_RECV_MULTISHOT, 6.0+) that stays in the kernel:
+// each time data arrives the kernel receives it into a buffer it picks from
+// a provided-buffer ring (5.19+) and posts a CQE, with no submission. The
+// backend copies the bytes into the read that holds the handle's read lane
+// (several CQEs of one reap go into one read, up to its length), or keeps
+// them in the handle's stash when no read waits; the buffer goes back to
+// the kernel at once. Reads still complete one at a time and in order, as
+// overlapped reads do, and a cancelled read loses nothing: what arrives
+// after the cancel waits in the stash for the next read.
+//
+// The receive ends (a CQE without IORING_CQE_F_MORE) at end of file or on an
+// error, both kept for the next read as a receive would report them; when
+// the buffer ring ran dry (-ENOBUFS: data stays in the socket) or it was
+// cancelled, the next read starts another. Flow control: a stash beyond
+// kStashLimit cancels the receive, so a peer cannot make this process buffer
+// more than that while JavaScript does not read; the socket's own buffers
+// then push back on the peer as before.
+//
+// A read that a multishot receive cannot serve (MSG_PEEK, any flags,
+// recvfrom) turns multishot off for the handle: it waits until the
+// receive's last CQE has put what it took into the stash, takes what it
+// needs from there (a peek leaves it), and later reads go one SQE each once
+// the stash is empty. MSG_OOB reads another queue and goes to the kernel.
+// Everything but stream sockets (datagrams, SOCK_SEQPACKET, pipes, files)
+// reads one SQE each.
+//
+// Same idea as liburing's recv-multishot examples and tokio-uring's
+// buffer rings; libuv does not use multishot receives.
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "linux/uring_backend.h"
+#include "linux/uring_op_state.h"
+
+namespace iocp::uring {
+
+namespace {
+
+// Beyond this many stashed bytes the multishot receive is cancelled.
+constexpr size_t kStashLimit = 256 * 1024;
+// The offset of a read at the file's current position (-1).
+constexpr uint64_t kCurrentPosition = UINT64_MAX;
+
+size_t StashSize(const std::vector<uint8_t>& stash, size_t head) { return stash.size() - head; }
+
+}  // namespace
+
+// Multishot receives came with Linux 6.0 (provided-buffer rings with 5.19).
+// An older kernel may take the SQE and complete it once, or fail it with
+// -EINVAL; the version is checked instead of guessing from the first CQE.
+bool MultishotAllowed() {
+  static const bool allowed = [] {
+    const char* value = std::getenv("IOCP_URING_MULTISHOT");
+    if (value != nullptr && value[0] == '0') return false;
+    utsname name{};
+    if (uname(&name) != 0) return false;
+    unsigned major = 0;
+    if (std::sscanf(name.release, "%u.", &major) != 1) return false;
+    return major >= 6;
+  }();
+  return allowed;
+}
+
+int ProvidedBuffers::Init(Ring& ring) {
+  ring_bytes_ = kCount * sizeof(io_uring_buf);
+  void* mem = mmap(nullptr, ring_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) return -errno;
+  ring_ = static_cast<io_uring_buf_ring*>(mem);
+  void* base = mmap(nullptr, static_cast<size_t>(kCount) * kSize, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED) {
+    int err = -errno;
+    Free();
+    return err;
+  }
+  base_ = static_cast<uint8_t*>(base);
+  int err = ring.RegisterBufRing(ring_, kCount, kGroup);
+  if (err < 0) {
+    Free();
+    return err;
+  }
+  for (unsigned bid = 0; bid < kCount; ++bid) Recycle(static_cast<uint16_t>(bid));
+  return 0;
+}
+
+void ProvidedBuffers::Recycle(uint16_t bid) {
+  // The ring is an array of io_uring_buf whose first entry's resv is the
+  // tail (io_uring_buf_ring's bufs member is not at offset 0 in C++: the
+  // header's flexible-array macro adds an empty struct), so only addr, len
+  // and bid are written.
+  io_uring_buf* slots = reinterpret_cast<io_uring_buf*>(ring_);
+  io_uring_buf* buf = &slots[tail_ & (kCount - 1)];
+  buf->addr = reinterpret_cast<uintptr_t>(At(bid));
+  buf->len = kSize;
+  buf->bid = bid;
+  ++tail_;
+  __atomic_store_n(&slots[0].resv, tail_, __ATOMIC_RELEASE);
+}
+
+void ProvidedBuffers::Free() {
+  if (base_ != nullptr) munmap(base_, static_cast<size_t>(kCount) * kSize);
+  if (ring_ != nullptr) munmap(ring_, ring_bytes_);
+  Leak();
+}
+
+void ProvidedBuffers::Leak() {
+  base_ = nullptr;
+  ring_ = nullptr;
+}
+
+bool UringBackend::Multishot(const Op* op, const HandleLanes& entry) const {
+  if (!multishot_ || entry.single_only) return false;
+  return (op->kind == OpKind::kRecv && op->flags == 0) ||
+         (op->kind == OpKind::kRead && op->offset == kCurrentPosition);
+}
+
+void UringBackend::StartRead(Op* op) {
+  int fd = static_cast<int>(op->handle);
+  HandleLanes& entry = lanes_[static_cast<size_t>(fd)];
+  OpState* s = StateOf(op);
+  bool in_band = op->kind == OpKind::kRead || op->kind == OpKind::kRecvFrom ||
+                 (op->kind == OpKind::kRecv && (op->flags & MSG_OOB) == 0);
+  if (!entry.stream || !in_band) return Issue(op);
+  size_t stashed = StashSize(entry.stash, entry.stash_head);
+  if (stashed > 0) {
+    // Finished without the kernel (delivered with the next batch), with
+    // what the stash holds, as a receive takes what is queued (any flag
+    // but MSG_PEEK is served so, as the epoll backend's non-blocking
+    // receive serves it).
+    bool peek = op->kind == OpKind::kRecv && (op->flags & MSG_PEEK) != 0;
+    size_t n = std::min(stashed, op->length);
+    std::memcpy(op->data, entry.stash.data() + entry.stash_head, n);
+    if (!peek) {
+      entry.stash_head += n;
+      if (entry.stash_head == entry.stash.size()) {
+        entry.stash.clear();
+        entry.stash_head = 0;
+        if (entry.stash.capacity() > kStashLimit) entry.stash.shrink_to_fit();
+      }
+    }
+    s->results[0] = static_cast<int32_t>(n);
+    cancelled_.push_back(op);
+    return;
+  }
+  if (entry.end != kNoEnd) {
+    int32_t end = entry.end;
+    if (end < 0) entry.end = kNoEnd;
+    s->results[0] = end;
+    cancelled_.push_back(op);
+    return;
+  }
+  if (Multishot(op, entry)) {
+    s->ms_wait = true;
+    if (entry.arm != nullptr || ArmReceive(fd, entry)) return;
+    s->ms_wait = false;
+    return Issue(op);
+  }
+  if (entry.arm != nullptr) {
+    // A read the receive cannot serve: it waits for the receive to end.
+    entry.single_only = true;
+    s->ms_wait = true;
+    if (!entry.arm->cancel_sent) CancelArm(entry.arm);
+    return;
+  }
+  Issue(op);
+}
+
+bool UringBackend::ArmReceive(int fd, HandleLanes& entry) {
+  // Behind a backlog the read waits its turn as an SQE of its own.
+  if (!bufs_.ok() || !backlog_.empty() || !MakeRoom(1)) return false;
+  auto* arm = new (std::nothrow) ReceiveArm();
+  if (arm == nullptr) return false;
+  arm->fd = fd;
+  io_uring_sqe* sqe = ring_.NextSqe();
+  sqe->opcode = IORING_OP_RECV;
+  sqe->fd = fd;
+  sqe->ioprio = IORING_RECV_MULTISHOT;
+  sqe->flags = IOSQE_BUFFER_SELECT;
+  sqe->buf_group = ProvidedBuffers::kGroup;
+  sqe->user_data = ArmData(arm);
+  arm->sqe = sqe;
+  entry.arm = arm;
+  ++inflight_;
+  ++arms_;
+  return true;
+}
+
+void UringBackend::CancelArm(ReceiveArm* arm) {
+  arm->cancel_sent = true;
+  if (cancel_backlog_.empty() && MakeRoom(1)) {
+    io_uring_sqe* sqe = ring_.NextSqe();
+    sqe->opcode = IORING_OP_ASYNC_CANCEL;
+    sqe->fd = -1;
+    sqe->addr = ArmData(arm);
+    sqe->user_data = kInternal;
+    ring_.Enter(false);
+    return;
+  }
+  arm->cancel_backlogged = true;
+  cancel_backlog_.push_back(DelayedCancel{nullptr, 0, 0, arm});
+}
+
+void UringBackend::DropReceive(HandleLanes& entry, int fd, bool poison) {
+  Op* reader = entry.lanes[0].holder;
+  if (reader != nullptr && StateOf(reader)->ms_wait && !StateOf(reader)->ms_ready) {
+    // Nothing will fill it now (its handle is going away).
+    StateOf(reader)->ms_wait = false;
+    StateOf(reader)->results[0] = -ECANCELED;
+    cancelled_.push_back(reader);
+  }
+  if (ReceiveArm* arm = entry.arm) {
+    entry.arm = nullptr;
+    arm->attached = false;
+    io_uring_sqe* sqe = arm->sqe;
+    if (poison && sqe->user_data == ArmData(arm) && sqe->fd == fd) sqe->fd = -1;
+    if (!arm->cancel_sent) CancelArm(arm);
+  }
+  entry.stash.clear();
+  entry.stash.shrink_to_fit();
+  entry.stash_head = 0;
+  entry.end = kNoEnd;
+  entry.single_only = false;
+}
+
+void UringBackend::Deliver(HandleLanes& entry, const uint8_t* data, size_t n) {
+  Op* reader = entry.lanes[0].holder;
+  if (reader != nullptr && entry.stash_head == entry.stash.size()) {
+    OpState* s = StateOf(reader);
+    if (s->ms_wait && Multishot(reader, entry) && s->filled < reader->length) {
+      size_t taken = std::min(n, reader->length - s->filled);
+      std::memcpy(reader->data + s->filled, data, taken);
+      s->filled += static_cast<uint32_t>(taken);
+      data += taken;
+      n -= taken;
+      if (!s->ms_ready) {
+        s->ms_ready = true;
+        ms_ready_.push_back(reader);
+      }
+    }
+  }
+  if (n == 0) return;
+  if (entry.stash_head > 0 && entry.stash_head >= entry.stash.size() / 2) {
+    entry.stash.erase(entry.stash.begin(), entry.stash.begin() + static_cast<ptrdiff_t>(entry.stash_head));
+    entry.stash_head = 0;
+  }
+  entry.stash.insert(entry.stash.end(), data, data + n);
+  if (StashSize(entry.stash, entry.stash_head) > kStashLimit && entry.arm != nullptr &&
+      !entry.arm->cancel_sent) {
+    CancelArm(entry.arm);
+  }
+}
+
+void UringBackend::OnArmCqe(ReceiveArm* arm, int32_t res, uint32_t flags) {
+  if ((flags & IORING_CQE_F_BUFFER) != 0) {
+    auto bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+    if (arm->attached && res > 0) {
+      Deliver(lanes_[static_cast<size_t>(arm->fd)], bufs_.At(bid), static_cast<size_t>(res));
+    }
+    bufs_.Recycle(bid);
+  }
+  if ((flags & IORING_CQE_F_MORE) != 0) return;
+  --inflight_;
+  --arms_;
+  if (arm->attached) {
+    HandleLanes& entry = lanes_[static_cast<size_t>(arm->fd)];
+    entry.arm = nullptr;
+    if (res == 0 || (res < 0 && res != -ENOBUFS && res != -ECANCELED)) entry.end = res;
+    Op* reader = entry.lanes[0].holder;
+    if (reader != nullptr && StateOf(reader)->ms_wait && !StateOf(reader)->ms_ready) {
+      // It waited for this receive: it goes on from the stash, the end,
+      // another receive, or an SQE of its own.
+      StateOf(reader)->ms_wait = false;
+      StartRead(reader);
+    }
+  }
+  if (arm->cancel_backlogged) {
+    arm->ended = true;  // FillCancels deletes it.
+  } else {
+    delete arm;
+  }
+}
+
+void UringBackend::FinishReceived() {
+  for (Op* op : ms_ready_) {
+    OpState* s = StateOf(op);
+    s->ms_ready = false;
+    s->ms_wait = false;
+    Finish(op, static_cast<int32_t>(s->filled));
+  }
+  ms_ready_.clear();
+}
+
+}  // namespace iocp::uring
