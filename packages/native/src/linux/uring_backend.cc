@@ -310,7 +310,19 @@ void UringBackend::Drain() {
     // may have data by now. Both are delivered at once instead of after a
     // wake-up through the ring fd and a loop turn.
   }
-  if (!shut_down_) ring_.Enter(false);
+  if (shut_down_) return;
+  // Ops finished without the kernel after the last round (a read served
+  // from the stash, a failed immediate send) wait for the next batch, and
+  // nothing else may wake Node's loop before a far timer: a NOP's CQE makes
+  // the ring fd readable, so the next poll returns at once (after one turn
+  // of Node's loop, which the round limit is for).
+  if (!cancelled_.empty() && MakeRoom(1)) {
+    io_uring_sqe* sqe = ring_.NextSqe();
+    sqe->opcode = IORING_OP_NOP;
+    sqe->fd = -1;
+    sqe->user_data = kInternal;
+  }
+  ring_.Enter(false);
 }
 
 void UringBackend::WaitForInflight() {
