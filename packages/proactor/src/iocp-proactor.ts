@@ -179,10 +179,13 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       return fut;
     }
     // Port of IocpProactor._register: an operation that did not go pending
-    // (a send the OS took whole) is resolved at once.
+    // (a send the OS took whole, a read answered from what io_uring had
+    // received for the socket) is resolved at once.
     const immediate = this._immediate;
     if (immediate[0] === id) {
+      fut._buf = buf;
       fut.setResult(finish(fut, immediate[1], -1, 0) as T);
+      fut._buf = null;
       return fut;
     }
     fut._id = id;

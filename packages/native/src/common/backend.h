@@ -16,8 +16,9 @@
 //      delivered for it later, or a negative system error (-errno on Linux,
 //      -GetLastError() on Windows) when it failed at once; then no completion
 //      follows and the caller releases op. When AllowDoneNow(true) was
-//      called, a send or write that the OS took whole at once may instead
-//      return kDoneNow with its byte count in
+//      called, a send or write that the OS took whole at once, or a read
+//      answered at once (io_uring: from bytes its socket's receive held),
+//      may instead return kDoneNow with its byte count in
 //      op->done_result: no completion follows, and the caller delivers the
 //      result to JavaScript at once and releases op (CPython's _register
 //      resolves a future whose overlapped call did not go pending). A backend may queue submissions

@@ -194,6 +194,8 @@ Napi::Value Core::Start(Napi::Env env, Op* op) {
     return Napi::Number::New(env, err);
   }
   if (err == Backend::kDoneNow) {
+    // A read done at once (io_uring: from what the socket's receive held).
+    if (op->done_result > 0 && !op->keep.IsEmpty()) CopyOut(op, op->done_result);
     immediate_[0] = static_cast<int32_t>(id);
     immediate_[1] = op->done_result;
     ops_.Release(op);

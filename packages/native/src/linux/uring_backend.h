@@ -154,6 +154,9 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   // Starts a read that now holds its handle's read lane: from the stash,
   // with the handle's multishot receive, or as an SQE of its own.
   void StartRead(Op* op);
+  // A read the handle's stash answers now: takes the bytes (a peek copies
+  // them) and sets *result; or end of file once the stash is empty.
+  bool TakeBuffered(Op* op, int32_t* result);
   // Whether op can take its bytes from the handle's multishot receive.
   bool Multishot(const Op* op, const HandleLanes& entry) const;
   // Queues a multishot receive for fd; false when it cannot now.

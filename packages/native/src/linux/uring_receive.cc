@@ -27,7 +27,9 @@
 // needs from there (a peek leaves it), and later reads go one SQE each once
 // the stash is empty. MSG_OOB reads another queue and goes to the kernel.
 // Everything but stream sockets (datagrams, SOCK_SEQPACKET, pipes, files)
-// reads one SQE each.
+// reads one SQE each, and so does a stream socket once a receive filled a
+// whole buffer: bulk data costs more in 16 KiB pieces (a CQE and a copy
+// each) than one receive per read costs in submissions.
 //
 // Same idea as liburing's recv-multishot examples and tokio-uring's
 // buffer rings; libuv does not use multishot receives.
@@ -55,6 +57,12 @@ constexpr size_t kStashLimit = 256 * 1024;
 constexpr uint64_t kCurrentPosition = UINT64_MAX;
 
 size_t StashSize(const std::vector<uint8_t>& stash, size_t head) { return stash.size() - head; }
+
+// Whether op reads a stream's ordinary bytes (the ones a receive stashes).
+bool InBand(const Op* op) {
+  return op->kind == OpKind::kRead || op->kind == OpKind::kRecvFrom ||
+         (op->kind == OpKind::kRecv && (op->flags & MSG_OOB) == 0);
+}
 
 }  // namespace
 
@@ -131,34 +139,17 @@ void UringBackend::StartRead(Op* op) {
   int fd = static_cast<int>(op->handle);
   HandleLanes& entry = lanes_[static_cast<size_t>(fd)];
   OpState* s = StateOf(op);
-  bool in_band = op->kind == OpKind::kRead || op->kind == OpKind::kRecvFrom ||
-                 (op->kind == OpKind::kRecv && (op->flags & MSG_OOB) == 0);
-  if (!entry.stream || !in_band) return Issue(op);
-  size_t stashed = StashSize(entry.stash, entry.stash_head);
-  if (stashed > 0) {
-    // Finished without the kernel (delivered with the next batch), with
-    // what the stash holds, as a receive takes what is queued (any flag
-    // but MSG_PEEK is served so, as the epoll backend's non-blocking
-    // receive serves it).
-    bool peek = op->kind == OpKind::kRecv && (op->flags & MSG_PEEK) != 0;
-    size_t n = std::min(stashed, op->length);
-    std::memcpy(op->data, entry.stash.data() + entry.stash_head, n);
-    if (!peek) {
-      entry.stash_head += n;
-      if (entry.stash_head == entry.stash.size()) {
-        entry.stash.clear();
-        entry.stash_head = 0;
-        if (entry.stash.capacity() > kStashLimit) entry.stash.shrink_to_fit();
-      }
+  if (!entry.stream || !InBand(op)) return Issue(op);
+  int32_t result = 0;
+  if (TakeBuffered(op, &result) || entry.end != kNoEnd) {
+    if (result == 0 && entry.end != kNoEnd) {
+      // The receive ended (and the stash is empty): end of file for every
+      // read, an error for this one.
+      result = entry.end;
+      if (result < 0) entry.end = kNoEnd;
     }
-    s->results[0] = static_cast<int32_t>(n);
-    cancelled_.push_back(op);
-    return;
-  }
-  if (entry.end != kNoEnd) {
-    int32_t end = entry.end;
-    if (end < 0) entry.end = kNoEnd;
-    s->results[0] = end;
+    // Finished without the kernel: delivered with the next batch.
+    s->results[0] = result;
     cancelled_.push_back(op);
     return;
   }
@@ -176,6 +167,33 @@ void UringBackend::StartRead(Op* op) {
     return;
   }
   Issue(op);
+}
+
+bool UringBackend::TakeBuffered(Op* op, int32_t* result) {
+  HandleLanes& entry = lanes_[static_cast<size_t>(op->handle)];
+  if (!entry.stream || !InBand(op)) return false;
+  size_t stashed = StashSize(entry.stash, entry.stash_head);
+  if (stashed == 0) {
+    // End of file, after the stash (an error goes out with a batch).
+    *result = 0;
+    return entry.end == 0;
+  }
+  // What the stash holds, as a receive takes what is queued (any flag but
+  // MSG_PEEK is served so, as the epoll backend's non-blocking receive
+  // serves it).
+  bool peek = op->kind == OpKind::kRecv && (op->flags & MSG_PEEK) != 0;
+  size_t n = std::min(stashed, op->length);
+  std::memcpy(op->data, entry.stash.data() + entry.stash_head, n);
+  if (!peek) {
+    entry.stash_head += n;
+    if (entry.stash_head == entry.stash.size()) {
+      entry.stash.clear();
+      entry.stash_head = 0;
+      if (entry.stash.capacity() > kStashLimit) entry.stash.shrink_to_fit();
+    }
+  }
+  *result = static_cast<int32_t>(n);
+  return true;
 }
 
 bool UringBackend::ArmReceive(int fd, HandleLanes& entry) {
@@ -267,7 +285,15 @@ void UringBackend::OnArmCqe(ReceiveArm* arm, int32_t res, uint32_t flags) {
   if ((flags & IORING_CQE_F_BUFFER) != 0) {
     auto bid = static_cast<uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
     if (arm->attached && res > 0) {
-      Deliver(lanes_[static_cast<size_t>(arm->fd)], bufs_.At(bid), static_cast<size_t>(res));
+      HandleLanes& entry = lanes_[static_cast<size_t>(arm->fd)];
+      Deliver(entry, bufs_.At(bid), static_cast<size_t>(res));
+      if (static_cast<uint32_t>(res) == ProvidedBuffers::kSize && !entry.single_only) {
+        // A full buffer: the socket streams bulk data, which a read of its
+        // own takes in one piece, straight into its memory. Multishot ends
+        // for it (see the file comment).
+        entry.single_only = true;
+        if (!arm->cancel_sent) CancelArm(arm);
+      }
     }
     bufs_.Recycle(bid);
   }
