@@ -38,13 +38,17 @@ export interface NativeCore {
   /**
    * [id, result] of the last operation the backend finished at once, during
    * the call that started it (with allowImmediate(true): a send or write the
-   * OS took whole, on io_uring and epoll): no completion record follows. id is -1 when the last
-   * operation started is pending. Read it right after the call.
+   * OS took whole, on io_uring and epoll, or a read on io_uring answered from
+   * bytes its socket's receive already held, or its end of file; the bytes
+   * are in the buffer when the call returns): no completion record follows.
+   * id is -1 when the last operation started is pending. Read it right after
+   * the call.
    */
   readonly immediate: Int32Array;
   /**
-   * Lets a send or write that the OS takes whole at once finish during the
-   * call (see `immediate`), instead of with the next batch. Off by default.
+   * Lets a send or write that the OS takes whole at once, or a read with
+   * its bytes already at hand, finish during the call (see `immediate`),
+   * instead of with the next batch. Off by default.
    */
   allowImmediate(on: boolean): void;
   /** A no-op that completes with result 0 through the backend's own path. */

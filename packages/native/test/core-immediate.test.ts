@@ -1,9 +1,11 @@
-// Sends finished at once (Core.allowImmediate / Core.immediate): a send the
-// OS takes whole during the call is done then, with no completion record
+// Operations finished at once (Core.allowImmediate / Core.immediate): a send
+// the OS takes whole during the call is done then, with no completion record
 // later, as CPython's IocpProactor._register resolves a future whose
 // overlapped call did not go pending. On io_uring a send is tried at once
 // only while JavaScript handles a small batch; on epoll whenever nothing
 // waits before it on its socket; IOCP always completes through the port.
+// On io_uring a read whose bytes the socket's receive already holds is done
+// at once too.
 import { availableBackends } from '@iocp/native';
 import type { BackendName, NativeCore } from '@iocp/native';
 
@@ -80,6 +82,35 @@ describe.each(availableBackends())('sends finished at once on %s', (backend: Bac
     if (id < 0) return; // Refused at once (the error is the return value): also no record.
     expect(t.core.immediate[0]).toBe(-1);
     expect((await t.start(() => id).done).result).toBeLessThan(0);
+  });
+
+  it('with allowImmediate a read whose bytes are at hand gets them, on io_uring during the call', async () => {
+    t.core.allowImmediate(true);
+    const [a, b] = t.pair();
+    // A first read starts the socket's receive (a multishot receive on
+    // io_uring), which then takes what arrives while no read waits.
+    const first = t.recv(b, 16);
+    await t.sendAll(a, Buffer.from('x'));
+    expect((await first).data.toString()).toBe('x');
+    await t.sendAll(a, Buffer.from('at hand'));
+    await new Promise((r) => setTimeout(r, 50));
+    const buf = Buffer.alloc(32);
+    const id = t.core.recv(b, buf);
+    expect(id).toBeGreaterThanOrEqual(0);
+    if (backend === 'io_uring') {
+      // Done during the call: the bytes are in the buffer already.
+      expect(Array.from(t.core.immediate)).toEqual([id, 7]);
+      expect(buf.subarray(0, 7).toString()).toBe('at hand');
+    }
+    const done = await t.start(() => id).done;
+    expect(done.result).toBe(7);
+    expect(buf.subarray(0, 7).toString()).toBe('at hand');
+    // End of file after the bytes: at once on io_uring too, every time.
+    t.closeSocket(a);
+    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 2; i++) expect((await t.recv(b, 16)).result).toBe(0);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.strays).toEqual([]);
   });
 
   it('allowImmediate takes a boolean', () => {

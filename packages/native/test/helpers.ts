@@ -130,6 +130,11 @@ export class Harness {
         done: Promise.resolve({ id, result: id, aux: 0, address: null, immediate: true }),
       };
     }
+    // Finished during the call (allowImmediate(true)): no record follows.
+    if (this.core.immediate[0] === id) {
+      const result = this.core.immediate[1];
+      return { id, done: Promise.resolve({ id, result, aux: 0, address: null, immediate: true }) };
+    }
     if (this.waiters.has(id)) throw new Error(`id ${id} handed out twice`);
     return { id, done: new Promise<Completion>((resolve) => this.waiters.set(id, resolve)) };
   }

@@ -62,3 +62,16 @@ export function proactorPerTest(onEach?: (proactor: IocpProactor) => void): {
     },
   };
 }
+
+/** Resolves with the value, or rejects if it takes longer than ms. */
+export async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} still pending after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -7,22 +7,9 @@
 import { native } from '@iocp/native';
 import { Socket } from '@iocp/proactor';
 
-import { proactorPerTest } from './helpers';
+import { proactorPerTest, within } from './helpers';
 
 const { MSG_PEEK } = native.constants;
-
-/** Resolves with the value, or rejects if it takes longer than ms. */
-async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} still pending after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('IocpProactor reads after a short read', () => {
   const t = proactorPerTest();

@@ -12,24 +12,11 @@ import { native } from '@iocp/native';
 import { CancelledError } from '@iocp/futures';
 import { Socket } from '@iocp/proactor';
 
-import { listener, proactorPerTest } from './helpers';
+import { listener, proactorPerTest, within } from './helpers';
 
 const { MSG_PEEK } = native.constants;
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves with the value, or rejects if it takes longer than ms. */
-async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} still pending after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** n bytes of a pattern that shows any byte out of place. */
 function pattern(n: number, seed = 0): Buffer {
