@@ -9,9 +9,11 @@
 // backend copies the bytes into the read that holds the handle's read lane
 // (several CQEs of one reap go into one read, up to its length), or keeps
 // them in the handle's stash when no read waits; the buffer goes back to
-// the kernel at once. Reads still complete one at a time and in order, as
-// overlapped reads do, and a cancelled read loses nothing: what arrives
-// after the cancel waits in the stash for the next read.
+// the kernel at once. A read the stash answers completes at once (kDoneNow,
+// during the call, when the core allows it). Reads still complete one at a
+// time and in order, as overlapped reads do, and a cancelled read loses
+// nothing: what arrives after the cancel waits in the stash for the next
+// read.
 //
 // The receive ends (a CQE without IORING_CQE_F_MORE) at end of file or on an
 // error, both kept for the next read as a receive would report them; when
@@ -26,7 +28,7 @@
 // receive's last CQE has put what it took into the stash, takes what it
 // needs from there (a peek leaves it), and later reads go one SQE each once
 // the stash is empty. MSG_OOB reads another queue and goes to the kernel.
-// Everything but stream sockets (datagrams, SOCK_SEQPACKET, pipes, files)
+// Everything but stream sockets (datagrams, SOCK_SEQPACKET, FIFOs, files)
 // reads one SQE each, and so does a stream socket once a receive filled a
 // whole buffer: bulk data costs more in 16 KiB pieces (a CQE and a copy
 // each) than one receive per read costs in submissions.
