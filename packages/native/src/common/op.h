@@ -41,6 +41,8 @@ enum class OpKind : uint8_t {
 };
 
 constexpr size_t kOsDataSize = 128;
+// Op::offset of a read or write at the file's current position (-1).
+constexpr uint64_t kCurrentPosition = UINT64_MAX;
 constexpr size_t kAddrSize = 128;  // sizeof(sockaddr_storage) on both OSes.
 
 struct Op {
@@ -76,6 +78,7 @@ struct Op {
   // The memory the kernel reads or writes: the bounce memory, or nullptr.
   uint8_t* data = nullptr;
   size_t length = 0;
+  // A file offset; kCurrentPosition: at the file's current position.
   uint64_t offset = 0;
   int64_t timeout_ms = -1;
   // Socket address in (sendto, connect) or out (recvfrom, accept).

@@ -14,7 +14,6 @@ namespace {
 
 // sendfile(2) moves at most this much per call.
 constexpr uint64_t kSendFileMax = 0x7ffff000;
-constexpr uint64_t kCurrentPosition = UINT64_MAX;
 
 sockaddr* AddrOf(Op* op) { return reinterpret_cast<sockaddr*>(op->addr); }
 

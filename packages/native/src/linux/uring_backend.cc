@@ -102,15 +102,19 @@ void UringBackend::IssueCancel(Op* op, uint64_t tag) {
     return;
   }
   if (cancel_backlog_.empty() && MakeRoom(1)) {
-    io_uring_sqe* sqe = ring_.NextSqe();
-    sqe->opcode = IORING_OP_ASYNC_CANCEL;
-    sqe->fd = -1;
-    sqe->addr = UserData(op, tag);
-    sqe->user_data = kInternal;
+    PrepareCancel(UserData(op, tag));
     ring_.Enter(false);
     return;
   }
   cancel_backlog_.push_back(DelayedCancel{op, tag, op->instance, nullptr});
+}
+
+void UringBackend::PrepareCancel(uint64_t target) {
+  io_uring_sqe* sqe = ring_.NextSqe();
+  sqe->opcode = IORING_OP_ASYNC_CANCEL;
+  sqe->fd = -1;
+  sqe->addr = target;
+  sqe->user_data = kInternal;
 }
 
 // This should be called from the JavaScript thread.
@@ -194,20 +198,12 @@ bool UringBackend::FillCancels() {
       }
       if (!MakeRoom(1)) break;
       c.arm->cancel_backlogged = false;
-      io_uring_sqe* sqe = ring_.NextSqe();
-      sqe->opcode = IORING_OP_ASYNC_CANCEL;
-      sqe->fd = -1;
-      sqe->addr = ArmData(c.arm);
-      sqe->user_data = kInternal;
+      PrepareCancel(ArmData(c.arm));
       continue;
     }
     if (c.op->instance != c.instance || StateOf(c.op)->outstanding == 0) continue;
     if (!MakeRoom(1)) break;
-    io_uring_sqe* sqe = ring_.NextSqe();
-    sqe->opcode = IORING_OP_ASYNC_CANCEL;
-    sqe->fd = -1;
-    sqe->addr = UserData(c.op, c.tag);
-    sqe->user_data = kInternal;
+    PrepareCancel(UserData(c.op, c.tag));
   }
   cancel_backlog_.erase(cancel_backlog_.begin(), cancel_backlog_.begin() + done);
   return cancel_backlog_.empty();

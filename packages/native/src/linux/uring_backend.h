@@ -134,8 +134,8 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   int Admit(Op* op);
   // Hands op's lane to the next waiting op, if op held it.
   void Leave(Op* op);
-  // Starts op, which now holds its lane: a read through StartRead, a
-  // write through Issue.
+  // Starts op, which now holds its lane (handed over by Leave, so never
+  // done at once): a read through StartRead, a write through Issue.
   void IssueHolder(Op* op);
   // Takes a waiting op out of its lane.
   void Unqueue(Op* op);
@@ -152,11 +152,14 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   bool TriesNow(const Op* op) const;
   // src/linux/uring_receive.cc: multishot receives on stream sockets.
   // Starts a read that now holds its handle's read lane: from the stash,
-  // with the handle's multishot receive, or as an SQE of its own.
-  void StartRead(Op* op);
-  // A read the handle's stash answers now: takes the bytes (a peek copies
-  // them) and sets *result; or end of file once the stash is empty.
-  bool TakeBuffered(Op* op, int32_t* result);
+  // with the handle's multishot receive, or as an SQE of its own. With
+  // now_ok, a read the stash (or end of file) answers returns kDoneNow with
+  // op->done_result set; otherwise such a read finishes with the next batch.
+  int StartRead(Op* op, bool now_ok);
+  // A read of a stream socket's ordinary bytes that entry's stash answers
+  // now: takes the bytes (a peek copies them) and sets *result; or end of
+  // file once the stash is empty.
+  static bool TakeBuffered(Op* op, HandleLanes& entry, int32_t* result);
   // Whether op can take its bytes from the handle's multishot receive.
   bool Multishot(const Op* op, const HandleLanes& entry) const;
   // Queues a multishot receive for fd; false when it cannot now.
@@ -177,6 +180,9 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   static constexpr int kSentLater = 2;
   // Queues an ASYNC_CANCEL for op's SQE with this tag (kFirst, kSecond).
   void IssueCancel(Op* op, uint64_t tag);
+  // Puts an ASYNC_CANCEL of the SQE named target (a user_data) in the SQ;
+  // the caller made room.
+  void PrepareCancel(uint64_t target);
   // Moves backlogged cancels into the SQ while it has room; false when some
   // are left.
   bool FillCancels();

@@ -63,18 +63,15 @@ int UringBackend::Admit(Op* op) {
       }
       if (sent == kSentLater) return 0;
     }
-    if (s->direction == 0 && done_now_) {
-      // A read the handle's stash (or its end of file) answers is done at
-      // once, as an overlapped read that finds data completes at once.
-      int32_t result = 0;
-      if (TakeBuffered(op, &result)) {
-        op->done_result = result;
-        Leave(op);
-        return kDoneNow;
-      }
+    if (s->direction == 1) {
+      Issue(op);
+      return 0;
     }
-    IssueHolder(op);
-    return 0;
+    // A read the handle's stash (or its end of file) answers is done at
+    // once, as an overlapped read that finds data completes at once.
+    if (StartRead(op, done_now_) != kDoneNow) return 0;
+    Leave(op);
+    return kDoneNow;
   }
   s->lane_waiting = true;
   s->lane_prev = lane.tail;
@@ -133,7 +130,7 @@ int UringBackend::SendNow(Op* op) {
 
 void UringBackend::IssueHolder(Op* op) {
   if (StateOf(op)->direction == 0) {
-    StartRead(op);
+    StartRead(op, /*now_ok=*/false);
   } else {
     Issue(op);
   }

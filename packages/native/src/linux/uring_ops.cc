@@ -19,8 +19,6 @@ namespace {
 // completion record; callers loop for more (as with TransmitFile).
 constexpr uint64_t kMaxTransfer = 0x7fffffff;
 
-// The offset of a read or write at the file's current position (-1).
-constexpr uint64_t kCurrentPosition = UINT64_MAX;
 
 // The length of the READ (and its linked SEND) of a sendfile pair.
 uint32_t PairLength(const FileSend& f) {

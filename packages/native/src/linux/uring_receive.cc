@@ -55,8 +55,6 @@ namespace {
 
 // Beyond this many stashed bytes the multishot receive is cancelled.
 constexpr size_t kStashLimit = 256 * 1024;
-// The offset of a read at the file's current position (-1).
-constexpr uint64_t kCurrentPosition = UINT64_MAX;
 
 size_t StashSize(const std::vector<uint8_t>& stash, size_t head) { return stash.size() - head; }
 
@@ -137,43 +135,47 @@ bool UringBackend::Multishot(const Op* op, const HandleLanes& entry) const {
          (op->kind == OpKind::kRead && op->offset == kCurrentPosition);
 }
 
-void UringBackend::StartRead(Op* op) {
+int UringBackend::StartRead(Op* op, bool now_ok) {
   int fd = static_cast<int>(op->handle);
   HandleLanes& entry = lanes_[static_cast<size_t>(fd)];
   OpState* s = StateOf(op);
-  if (!entry.stream || !InBand(op)) return Issue(op);
+  if (!entry.stream || !InBand(op)) {
+    Issue(op);
+    return 0;
+  }
   int32_t result = 0;
-  if (TakeBuffered(op, &result) || entry.end != kNoEnd) {
-    if (result == 0 && entry.end != kNoEnd) {
-      // The receive ended (and the stash is empty): end of file for every
-      // read, an error for this one.
-      result = entry.end;
-      if (result < 0) entry.end = kNoEnd;
+  if (TakeBuffered(op, entry, &result)) {
+    if (now_ok) {
+      op->done_result = result;
+      return kDoneNow;
     }
-    // Finished without the kernel: delivered with the next batch.
-    s->results[0] = result;
-    cancelled_.push_back(op);
-    return;
-  }
-  if (Multishot(op, entry)) {
+  } else if (entry.end != kNoEnd) {
+    // The receive ended with an error (the stash is empty): for this read.
+    result = entry.end;
+    entry.end = kNoEnd;
+  } else if (Multishot(op, entry)) {
     s->ms_wait = true;
-    if (entry.arm != nullptr || ArmReceive(fd, entry)) return;
+    if (entry.arm != nullptr || ArmReceive(fd, entry)) return 0;
     s->ms_wait = false;
-    return Issue(op);
-  }
-  if (entry.arm != nullptr) {
+    Issue(op);
+    return 0;
+  } else if (entry.arm != nullptr) {
     // A read the receive cannot serve: it waits for the receive to end.
     entry.single_only = true;
     s->ms_wait = true;
     if (!entry.arm->cancel_sent) CancelArm(entry.arm);
-    return;
+    return 0;
+  } else {
+    Issue(op);
+    return 0;
   }
-  Issue(op);
+  // Finished without the kernel: delivered with the next batch.
+  s->results[0] = result;
+  cancelled_.push_back(op);
+  return 0;
 }
 
-bool UringBackend::TakeBuffered(Op* op, int32_t* result) {
-  HandleLanes& entry = lanes_[static_cast<size_t>(op->handle)];
-  if (!entry.stream || !InBand(op)) return false;
+bool UringBackend::TakeBuffered(Op* op, HandleLanes& entry, int32_t* result) {
   size_t stashed = StashSize(entry.stash, entry.stash_head);
   if (stashed == 0) {
     // End of file, after the stash (an error goes out with a batch).
@@ -221,11 +223,7 @@ bool UringBackend::ArmReceive(int fd, HandleLanes& entry) {
 void UringBackend::CancelArm(ReceiveArm* arm) {
   arm->cancel_sent = true;
   if (cancel_backlog_.empty() && MakeRoom(1)) {
-    io_uring_sqe* sqe = ring_.NextSqe();
-    sqe->opcode = IORING_OP_ASYNC_CANCEL;
-    sqe->fd = -1;
-    sqe->addr = ArmData(arm);
-    sqe->user_data = kInternal;
+    PrepareCancel(ArmData(arm));
     ring_.Enter(false);
     return;
   }
@@ -311,7 +309,7 @@ void UringBackend::OnArmCqe(ReceiveArm* arm, int32_t res, uint32_t flags) {
       // It waited for this receive: it goes on from the stash, the end,
       // another receive, or an SQE of its own.
       StateOf(reader)->ms_wait = false;
-      StartRead(reader);
+      StartRead(reader, /*now_ok=*/false);
     }
   }
   if (arm->cancel_backlogged) {
