@@ -332,8 +332,12 @@ describe('asCompleted', () => {
 
 describe('asCompleted with no loop', () => {
   test.each(BOTH_WAYS)('%s iteration works with loop-less futures', async (_way, iterate) => {
-    const slow = sleep(3, 'slow');
+    // The order is made, not raced: 'slow' resolves only after 'fast' did
+    // (two Node timers 2 ms apart may fire in one batch on a loaded machine,
+    // as under the sanitizer run).
     const fast = sleep(1, 'fast');
+    const slow = new Future<string>();
+    fast.then(() => setTimeout(() => slow.setResult('slow'), 1));
     expect(await iterate(asCompleted([slow, fast, Promise.resolve('now')]))).toEqual([
       'now',
       'fast',
