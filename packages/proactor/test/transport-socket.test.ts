@@ -248,6 +248,63 @@ describe('ProactorSocketTransport: reading, closing, EOF', () => {
     });
   });
 
+  test('dataReceived runs before the next read starts; reading goes on after it (a reply goes out first)', async () => {
+    await loop.runUntilComplete(async () => {
+      const [a, peer] = pair();
+      const proto = new RecordingProtocol(loop);
+      const onData = proto.dataReceived.bind(proto);
+      const readsDuring: boolean[] = [];
+      proto.dataReceived = (data: Buffer) => {
+        onData(data);
+        readsDuring.push(t._readFut !== null);
+        proto.transport?.write(data);
+      };
+      const tr = loop._makeSocketTransport(a, proto);
+      const t = tr as Transport & { _readFut: Future<number> | null };
+      await proto.made;
+      for (const word of ['one', 'two', 'three']) {
+        await loop.sockSendall(peer, Buffer.from(word));
+        expect((await loop.sockRecv(peer, 100)).toString()).toBe(word);
+      }
+      // No read of the transport was pending while the protocol ran, and
+      // one is pending after each chunk.
+      expect(readsDuring).toEqual([false, false, false]);
+      expect(t._readFut).not.toBeNull();
+      expect(tr.isReading()).toBe(true);
+      tr.close();
+      await proto.lost;
+    });
+  });
+
+  test('a dataReceived that throws goes to the exception handler; reading goes on', async () => {
+    await loop.runUntilComplete(async () => {
+      const [a, peer] = pair();
+      const proto = new RecordingProtocol(loop);
+      const onData = proto.dataReceived.bind(proto);
+      let first = true;
+      proto.dataReceived = (data: Buffer) => {
+        onData(data);
+        if (first) {
+          first = false;
+          throw new Error('protocol bug');
+        }
+      };
+      const tr = loop._makeSocketTransport(a, proto);
+      await proto.made;
+      await loop.sockSendall(peer, Buffer.from('x'));
+      await proto.waitForBytes(loop, 1);
+      await until(loop, () => loop.errors.length === 1, 'the exception handler call');
+      expect((loop.errors[0].exception as Error).message).toBe('protocol bug');
+      await loop.sockSendall(peer, Buffer.from('y'));
+      await proto.waitForBytes(loop, 2);
+      expect(proto.received().toString()).toBe('xy');
+      expect(tr.isReading()).toBe(true);
+      tr.close();
+      await proto.lost;
+      expect(loop.errors.length).toBe(1);
+    });
+  });
+
   test('a BufferedProtocol gets the data in its own buffers (getBuffer/bufferUpdated)', async () => {
     await loop.runUntilComplete(async () => {
       const [a, peer] = pair();

@@ -140,54 +140,81 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
     }
 
     // Port of _ProactorReadPipeTransport._loop_reading: takes the result of
-    // the read that finished, starts the next one unless paused or closing,
-    // then hands the data to the protocol.
+    // the read that finished, hands the data to the protocol, then starts the
+    // next read unless paused or closing.
+    //
+    // CPython starts the next read before data_received(). Here the protocol
+    // comes first: its reply (an echo's write) goes out without waiting for
+    // the next read to be set up, which is on the latency path of every
+    // request/response exchange. What the protocol may do meanwhile is the
+    // same either way: pauseReading() there means no read is started (its
+    // data would only have waited for resumeReading()), close() there means
+    // none is started either; an exception it throws still lets the next
+    // read start, then goes to the loop's exception handler as CPython's does.
     /** @internal */
     _loopReading(fut: Future<number> | null): void {
       let length = -1;
       let data: Buffer | null = null;
-      let failed = true;
-      try {
-        if (fut !== null) {
-          this._readFut = null;
+      if (fut !== null) {
+        this._readFut = null;
+        try {
           if (fut.done()) {
             // Once close() was called, what a read brings is ignored (its
             // cancel may have come too late to stop it: the OS finished it).
             if (this._closing && !fut.cancelled()) return;
             length = fut.result();
             // End of file: no new read.
-            if (length === 0) return;
+            if (length === 0) {
+              this._dataReceived(null, 0);
+              return;
+            }
             // A copy: the buffer is read into again.
             data = copyReceived(this._data, length);
           } else {
             fut.cancel();
           }
-        }
-        // Once close() was called, read data is ignored.
-        if (this._closing) {
-          length = -1;
+        } catch (exc) {
+          this._readFailed(exc);
           return;
         }
-        if (!this._paused) {
-          const sock = this._sock;
-          if (sock === null) return;
-          this._readFut = this._loop._proactor.recvInto(sock, this._data);
+      }
+      if (length > 0) {
+        try {
+          this._dataReceived(data, length);
+        } finally {
+          this._readNext();
         }
-        failed = false;
+      } else {
+        this._readNext();
+      }
+    }
+
+    /** @internal Starts the next read unless paused or closing (the second half of _loop_reading). */
+    _readNext(): void {
+      // Once close() was called, read data is ignored.
+      if (this._closing || this._paused || this._readFut !== null) return;
+      const sock = this._sock;
+      if (sock === null) return;
+      try {
+        this._readFut = this._loop._proactor.recvInto(sock, this._data);
       } catch (exc) {
-        if (exc instanceof ConnectionAbortedError) {
-          if (!this._closing) this._fatalError(exc, 'Fatal read error on pipe transport');
-          else if (this._loop.getDebug()) logger.debug(`Read error on pipe transport while closing: ${String(exc)}`);
-        } else if (exc instanceof ConnectionResetError) {
-          this._forceClose(exc);
-        } else if (exc instanceof OSError) {
-          this._fatalError(exc, 'Fatal read error on pipe transport');
-        } else if (!this._isQuietCancel(exc)) {
-          throw exc;
-        }
-      } finally {
-        if (!failed && this._readFut !== null) this._readFut.addDoneCallback(this._onReadDone);
-        if (length > -1) this._dataReceived(data, length);
+        this._readFailed(exc);
+        return;
+      }
+      this._readFut.addDoneCallback(this._onReadDone);
+    }
+
+    /** @internal A read that failed (its result, or starting it), as _loop_reading's except clauses. */
+    _readFailed(exc: unknown): void {
+      if (exc instanceof ConnectionAbortedError) {
+        if (!this._closing) this._fatalError(exc, 'Fatal read error on pipe transport');
+        else if (this._loop.getDebug()) logger.debug(`Read error on pipe transport while closing: ${String(exc)}`);
+      } else if (exc instanceof ConnectionResetError) {
+        this._forceClose(exc);
+      } else if (exc instanceof OSError) {
+        this._fatalError(exc, 'Fatal read error on pipe transport');
+      } else if (!this._isQuietCancel(exc)) {
+        throw exc;
       }
     }
   }
