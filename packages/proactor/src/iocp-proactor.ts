@@ -477,14 +477,25 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     buf: Uint8Array | readonly Uint8Array[],
     flags = 0,
   ): OverlappedFuture<number> {
+    return this._track('send', this._startSend(conn, buf, flags), finishCount, conn);
+  }
+
+  /**
+   * @internal The transports' send (their hot path): as send(), but a send
+   * the OS took whole at once returns its byte count and makes no future.
+   */
+  _sendNow(conn: Connection, buf: Uint8Array | readonly Uint8Array[]): number | OverlappedFuture<number> {
+    const id = this._startSend(conn, buf, 0);
+    if (id >= 0 && this._immediate[0] === id) return this._immediate[1];
+    return this._track('send', id, finishCount, conn);
+  }
+
+  /** Checks the arguments of a send and starts it: its id, or a negated error. */
+  private _startSend(conn: Connection, buf: Uint8Array | readonly Uint8Array[], flags: number): number {
     if (Array.isArray(buf)) checkBytesList(buf);
     else checkBytes(buf);
     const handle = this._prepare(conn, flags);
-    const id =
-      conn instanceof Socket
-        ? this._core.send(handle, buf, flags)
-        : this._core.write(handle, buf, -1);
-    return this._track('send', id, finishCount, conn);
+    return conn instanceof Socket ? this._core.send(handle, buf, flags) : this._core.write(handle, buf, -1);
   }
 
   // Port of IocpProactor.sendto.

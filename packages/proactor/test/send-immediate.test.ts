@@ -28,6 +28,36 @@ describe('IocpProactor sends finished at once', () => {
     expect(String(proactor)).toBe('<IocpProactor overlapped#=0 result#=0>');
   });
 
+  it('_sendNow (the transports\' send): the count of a send taken at once on Linux, else a future; order kept', async () => {
+    const [a, b] = Socket.pair();
+    closeMe.push(a, b);
+    await proactor.send(a, Buffer.from('ping'));
+    const first = proactor._sendNow(a, Buffer.from('pong!'));
+    if (isLinux) expect(first).toBe(5);
+    else expect(await first).toBe(5);
+    // A list of views is one gathered send.
+    const second = proactor._sendNow(a, [Buffer.from('a'), Buffer.from('bc')]);
+    expect(typeof second === 'number' ? second : await second).toBe(3);
+    // Bad input throws as send() does; a send that waits gives its future.
+    expect(() => proactor._sendNow(a, 'x' as never)).toThrow(TypeError);
+    a.setsockopt('SO_SNDBUF', 4096);
+    const big = proactor._sendNow(a, Buffer.alloc(1024 * 1024, 1));
+    expect(typeof big).toBe('object');
+    const after = proactor._sendNow(a, Buffer.from('!'));
+    expect(typeof after).toBe('object');
+    let got = 0;
+    const want = 4 + 5 + 3 + 1024 * 1024 + 1;
+    let tail = '';
+    while (got < want) {
+      const chunk = await proactor.recv(b, 65536);
+      got += chunk.length;
+      tail = (tail + chunk.toString('latin1')).slice(-2);
+    }
+    expect(await (big as Promise<number>)).toBe(1024 * 1024);
+    expect(await (after as Promise<number>)).toBe(1);
+    expect(tail).toBe('\u0001!');
+  });
+
   it('sends behind a pending one keep their order', async () => {
     const [a, b] = Socket.pair();
     closeMe.push(a, b);

@@ -74,9 +74,9 @@ describe('ProactorSocketTransport: writing', () => {
       // whole: a future that is already done (the wrapper waits for it).
       const real: Array<ReturnType<typeof send>> = [];
       let sends = 0;
-      proactor.send = (conn, buf, flags) => {
+      proactor._sendNow = (conn, buf) => {
         sends++;
-        real.push(send(conn, buf, flags));
+        real.push(send(conn, buf));
         const done = loop.createFuture<number>();
         done.setResult(buf.length);
         return done as ReturnType<typeof send>;
@@ -180,10 +180,10 @@ describe('ProactorSocketTransport: writing', () => {
     /** Replaces the proactor's send with one whose futures the test settles. */
     function mockSend(): Future<number>[] {
       const futs: Future<number>[] = [];
-      loop._proactor.send = () => {
+      loop._proactor._sendNow = () => {
         const fut = loop.createFuture<number>();
         futs.push(fut);
-        return fut as ReturnType<typeof loop._proactor.send>;
+        return fut as ReturnType<typeof loop._proactor._sendNow>;
       };
       return futs;
     }
@@ -243,10 +243,10 @@ describe('ProactorSocketTransport: writing', () => {
       await loop.runUntilComplete(async () => {
         const [tr, proto] = await open();
         tr.setWriteBufferLimits({ high: 4 });
-        loop._proactor.send = (_conn, buf) => {
+        loop._proactor._sendNow = (_conn, buf) => {
           const fut = loop.createFuture<number>();
           fut.setResult(buf.length);
-          return fut as ReturnType<typeof loop._proactor.send>;
+          return fut as ReturnType<typeof loop._proactor._sendNow>;
         };
         tr.write(Buffer.from('very large data'));
         await iterations(loop, 1);
@@ -391,7 +391,7 @@ describe('ProactorSocketTransport: writing', () => {
         loop.setDebug(true);
         const [tr, proto] = await open();
         const err = new OSError(5, 'I/O error');
-        loop._proactor.send = () => {
+        loop._proactor._sendNow = () => {
           throw err;
         };
         tr.write(Buffer.from('data'));
@@ -407,10 +407,10 @@ describe('ProactorSocketTransport: writing', () => {
     await loop.runUntilComplete(async () => {
       const [tr, proto] = await open();
       const futs: Future<number>[] = [];
-      loop._proactor.send = () => {
+      loop._proactor._sendNow = () => {
         const fut = loop.createFuture<number>();
         futs.push(fut);
-        return fut as ReturnType<typeof loop._proactor.send>;
+        return fut as ReturnType<typeof loop._proactor._sendNow>;
       };
       tr.write(Buffer.from('data'));
       tr.abort();

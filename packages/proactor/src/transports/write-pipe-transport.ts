@@ -7,8 +7,9 @@
 // when the send starts, so no copy is made here); writes while a send is
 // pending are copied into a list of buffers (no join) and go out as one
 // gathered send when it finishes. A send the OS took whole at once comes
-// back as a future that is already done: it is settled on the spot, so the
-// next write goes out at once too, without a loop iteration in between.
+// back as its byte count (IocpProactor._sendNow makes no future for it): it
+// is settled on the spot, so the next write goes out at once too, without a
+// loop iteration in between.
 import { BrokenPipeError, ConnectionError, ConnectionResetError, OSError, RuntimeError, logger } from '@iocp/futures';
 import type { Future } from '@iocp/futures';
 
@@ -69,8 +70,8 @@ export abstract class ProactorBaseWritePipeTransport extends ProactorBasePipeTra
    * (IocpProactor.send with a list: the core copies each view into the
    * operation's own memory, the copy every send makes anyway; no join here).
    */
-  _sendBuffers(sock: Connection, bufs: Uint8Array[]): Future<number> {
-    return this._loop._proactor.send(sock, bufs.length === 1 ? bufs[0] : bufs);
+  _sendBuffers(sock: Connection, bufs: Uint8Array[]): number | Future<number> {
+    return this._loop._proactor._sendNow(sock, bufs.length === 1 ? bufs[0] : bufs);
   }
 
   // Port of _ProactorBaseWritePipeTransport._loop_writing: `f` is the send
@@ -87,18 +88,18 @@ export abstract class ProactorBaseWritePipeTransport extends ProactorBasePipeTra
       }
       for (;;) {
         const sock = this._sock;
-        let fut: Future<number>;
+        let sent: number | Future<number>;
         let size: number;
         if (data !== null && sock !== null) {
           size = data.length;
-          fut = this._loop._proactor.send(sock, data);
+          sent = this._loop._proactor._sendNow(sock, data);
           data = null;
         } else if (this._buffer !== null && sock !== null) {
           const bufs = this._buffer;
           size = this._bufferSize;
           this._buffer = null;
           this._bufferSize = 0;
-          fut = this._sendBuffers(sock, bufs);
+          sent = this._sendBuffers(sock, bufs);
         } else {
           if (this._closing) this._loop.callSoon(this._callConnectionLost, null);
           if (this._eofWritten && sock !== null) (sock as Connection & { shutdown(how: 'write'): void }).shutdown('write');
@@ -107,6 +108,9 @@ export abstract class ProactorBaseWritePipeTransport extends ProactorBasePipeTra
           this._maybeResumeProtocol();
           break;
         }
+        // The OS took it whole at once (the common case): no future.
+        if (typeof sent === 'number') continue;
+        const fut = sent;
         if (!fut.done()) {
           this._writeFut = fut;
           this._pendingWrite = size;
