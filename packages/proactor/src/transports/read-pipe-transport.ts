@@ -189,9 +189,12 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
       }
     }
 
-    /** @internal Starts the next read unless paused or closing (the second half of _loop_reading). */
+    /**
+     * @internal Starts the next read (the second half of _loop_reading):
+     * none once close() was called or while paused, and none when one is
+     * already in flight (the protocol paused and resumed reading meanwhile).
+     */
     _readNext(): void {
-      // Once close() was called, read data is ignored.
       if (this._closing || this._paused || this._readFut !== null) return;
       const sock = this._sock;
       if (sock === null) return;

@@ -67,8 +67,9 @@ export abstract class ProactorBaseWritePipeTransport extends ProactorBasePipeTra
 
   /**
    * @internal Starts the send of the queued buffers as one gathered send
-   * (IocpProactor.send with a list: the core copies each view into the
-   * operation's own memory, the copy every send makes anyway; no join here).
+   * (IocpProactor._sendNow with a list: the core copies each view into the
+   * operation's own memory, the copy every send makes anyway; no join here):
+   * the byte count when the OS took it whole at once, else its future.
    */
   _sendBuffers(sock: Connection, bufs: Uint8Array[]): number | Future<number> {
     return this._loop._proactor._sendNow(sock, bufs.length === 1 ? bufs[0] : bufs);
