@@ -46,6 +46,13 @@ export interface NativeCore {
    */
   readonly immediate: Int32Array;
   /**
+   * The Buffers of receives handed out (see recv's handOutAt): slot i for
+   * completion record i, the last slot for the receive finished at once
+   * (see `immediate`). Take them during the callback, or right after the
+   * call for the last slot: the core empties them after the next batch.
+   */
+  readonly received: (Buffer | undefined)[];
+  /**
    * Lets a send or write that the OS takes whole at once, or a read with
    * its bytes already at hand, finish during the call (see `immediate`),
    * instead of with the next batch. Off by default.
@@ -61,8 +68,13 @@ export interface NativeCore {
   associate(handle: number): number;
   /** Forgets the handle's state; call after its ops completed, before closing it. */
   detach(handle: number): void;
-  /** Receives into buf (the whole view). Result: bytes, 0 at EOF. */
-  recv(handle: number, buf: Uint8Array, flags?: number): number;
+  /**
+   * Receives into buf (the whole view). Result: bytes, 0 at EOF. With
+   * handOutAt > 0, a receive of at least handOutAt bytes is not copied into
+   * buf: the native memory the OS received into becomes a new Buffer of
+   * exactly those bytes, found in `received` (no copy).
+   */
+  recv(handle: number, buf: Uint8Array, flags?: number, handOutAt?: number): number;
   /**
    * Sends buf (the whole view), or every view of a list in order as one
    * gathered send (the views are copied into the op's one native buffer,
@@ -79,8 +91,8 @@ export interface NativeCore {
   connect(handle: number, address: Uint8Array, family: number): number;
   /** Sends count bytes (0: to the end) of file from offset. Result: bytes sent. */
   sendFile(socket: number, file: number, offset: number, count: number): number;
-  /** Reads a file or pipe into buf at offset (-1: the current position). Result: bytes, 0 at EOF. */
-  read(handle: number, buf: Uint8Array, offset?: number): number;
+  /** Reads a file or pipe into buf at offset (-1: the current position). Result: bytes, 0 at EOF. handOutAt as for recv. */
+  read(handle: number, buf: Uint8Array, offset?: number, handOutAt?: number): number;
   /** Writes buf (or a list of views, gathered as send) to a file or pipe at offset (-1: the current position). Result: bytes. */
   write(handle: number, buf: Uint8Array | readonly Uint8Array[], offset?: number): number;
   /** Waits for a client on a named-pipe instance (Windows). Result: 0. */

@@ -23,6 +23,8 @@ export interface Completion {
   address: DecodedAddress | null;
   /** True when the OS refused the op at submission (no completion came). */
   immediate: boolean;
+  /** The Buffer a receive with handOutAt was handed out as (see Core.received). */
+  received?: Buffer;
 }
 
 /** The Node-style code of a result ('ECANCELED'), or 'OK' for success. */
@@ -117,6 +119,7 @@ export class Harness {
             ? native.decodeAddress(this.core.addresses, i * C.ADDRESS_SIZE, addrlen)
             : null,
         immediate: false,
+        received: this.core.received[i],
       });
     }
   }
@@ -133,7 +136,11 @@ export class Harness {
     // Finished during the call (allowImmediate(true)): no record follows.
     if (this.core.immediate[0] === id) {
       const result = this.core.immediate[1];
-      return { id, done: Promise.resolve({ id, result, aux: 0, address: null, immediate: true }) };
+      const received = this.core.received[this.core.received.length - 1];
+      return {
+        id,
+        done: Promise.resolve({ id, result, aux: 0, address: null, immediate: true, received }),
+      };
     }
     if (this.waiters.has(id)) throw new Error(`id ${id} handed out twice`);
     return { id, done: new Promise<Completion>((resolve) => this.waiters.set(id, resolve)) };

@@ -54,6 +54,27 @@ const finishRecvfromInto: Finisher = (fut, n, index, addrLen) => [
   n,
   (fut._canceller as IocpProactor)._address(index, addrLen),
 ];
+/**
+ * A transport read of at least this many bytes comes as a Buffer the native
+ * core hands over (the memory the OS received into) instead of being copied
+ * into the transport's buffer: see _recvChunk.
+ */
+export const HAND_OUT_AT = 16 * 1024;
+// A read of _recvChunk: the bytes in the buffer it was given, or the Buffer
+// handed out for it (in `received`, slot `index`; the last slot for one
+// finished at once), taken so that nothing keeps it there.
+const finishChunk: Finisher = (fut, n, index) => {
+  if (n >= HAND_OUT_AT) {
+    const received = (fut._canceller as IocpProactor)._received;
+    const slot = index < 0 ? received.length - 1 : index;
+    const data = received[slot];
+    if (data !== undefined) {
+      received[slot] = undefined;
+      return data;
+    }
+  }
+  return n;
+};
 const finishConnect: Finisher = (fut) => fut._conn;
 const finishWait: Finisher = (_fut, r) => r === 1;
 /** What a finisher returns when it started the operation again under the same future. */
@@ -82,6 +103,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   private readonly _core: NativeCore;
   /** The core's `immediate` ([id, result] of a send done during the call). */
   private readonly _immediate: Int32Array;
+  /** @internal The native core's `received` (see _recvChunk). */
+  readonly _received: (Buffer | undefined)[];
   /** Pending operations by their native id's slot (ids reuse slots densely). */
   private readonly _slots: (OverlappedFuture<unknown> | undefined)[] = [];
   private _pending = 0;
@@ -112,6 +135,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     // Sends the OS takes whole at once resolve at once (see _track).
     this._core.allowImmediate(true);
     this._immediate = this._core.immediate;
+    this._received = this._core.received;
   }
 
   /** The backend under this proactor: 'iocp', 'io_uring' or 'epoll'. */
@@ -384,6 +408,23 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
         ? this._core.recv(handle, buf, flags)
         : this._core.read(handle, buf, -1);
     return this._trackRead('recv_into', id, finishCount, conn, buf);
+  }
+
+  /**
+   * @internal The transports' read: recvInto `buf`, except that a read of at
+   * least HAND_OUT_AT bytes resolves to a new Buffer holding them: the
+   * memory the OS wrote, which the native core hands over instead of
+   * copying it into `buf` (bulk data then costs no copy in this process).
+   * @returns a future of the count of bytes in `buf`, or of that Buffer.
+   */
+  _recvChunk(conn: Connection, buf: Uint8Array): OverlappedFuture<number | Buffer> {
+    checkBytes(buf);
+    const handle = this._prepare(conn, 0);
+    const id =
+      conn instanceof Socket
+        ? this._core.recv(handle, buf, 0, HAND_OUT_AT)
+        : this._core.read(handle, buf, -1, HAND_OUT_AT);
+    return this._trackRead('recv_into', id, finishChunk, conn, buf);
   }
 
   /** The checks every operation on a connection starts with; returns its handle. */

@@ -7,6 +7,7 @@ import type { Future } from '@iocp/futures';
 import { ProactorSocketTransport, Socket } from '@iocp/proactor';
 import type { BufferedProtocol, Protocol, Transport } from '@iocp/proactor';
 
+import { HAND_OUT_AT } from '../src/iocp-proactor';
 import { closeLoop, CountingLoop, iterations, pattern, readAll, RecordingProtocol, tcpPair, until, withLogger } from './transport-helpers';
 
 describe('ProactorSocketTransport: reading, closing, EOF', () => {
@@ -101,6 +102,29 @@ describe('ProactorSocketTransport: reading, closing, EOF', () => {
     });
   });
 
+  test('a large read comes as a Buffer of its own (the memory the OS wrote, no copy); chunks kept stay intact', async () => {
+    await loop.runUntilComplete(async () => {
+      const [tr, proto, peer] = await open();
+      const data = pattern(2 * 1024 * 1024);
+      await loop.sockSendall(peer, data);
+      await proto.waitForBytes(loop, data.length);
+      // Every chunk was kept while later reads arrived: none was written over.
+      expect(proto.received().equals(data)).toBe(true);
+      const own = (tr as unknown as { _data: Buffer })._data;
+      const large = proto.chunks.filter((chunk) => chunk.length >= HAND_OUT_AT);
+      expect(large.length).toBeGreaterThan(0);
+      for (const chunk of large) {
+        // Handed out: exactly its bytes, not a slice of a shared slab.
+        expect(chunk.byteOffset).toBe(0);
+        expect(chunk.buffer.byteLength).toBe(chunk.length);
+        expect(chunk.buffer).not.toBe(own.buffer);
+      }
+      expect(new Set(large.map((chunk) => chunk.buffer)).size).toBe(large.length);
+      tr.close();
+      await proto.lost;
+    });
+  });
+
   test('EOF: eofReceived() returning false closes the transport; connectionLost(null) once', async () => {
     await loop.runUntilComplete(async () => {
       const [tr, proto, peer] = await open();
@@ -135,10 +159,10 @@ describe('ProactorSocketTransport: reading, closing, EOF', () => {
   test('pauseReading keeps the data of the read in flight and cancels nothing; resumeReading delivers it', async () => {
     await loop.runUntilComplete(async () => {
       const proactor = loop._proactor;
-      const reads: Future<number>[] = [];
-      const recvInto = proactor.recvInto.bind(proactor);
-      proactor.recvInto = (conn, buf, flags) => {
-        const fut = recvInto(conn, buf, flags);
+      const reads: Future<number | Buffer>[] = [];
+      const recvChunk = proactor._recvChunk.bind(proactor);
+      proactor._recvChunk = (conn, buf) => {
+        const fut = recvChunk(conn, buf);
         reads.push(fut);
         return fut;
       };
@@ -160,6 +184,7 @@ describe('ProactorSocketTransport: reading, closing, EOF', () => {
       expect(tr.isReading()).toBe(true);
       await proto.waitForBytes(loop, 3);
       expect(proto.received().toString()).toBe('abc');
+      expect(reads.length).toBeGreaterThan(2);
       expect(reads.some((f) => f.cancelled())).toBe(false);
       tr.close();
       await proto.lost;
@@ -384,10 +409,10 @@ describe('ProactorSocketTransport: reading, closing, EOF', () => {
       await loop.runUntilComplete(async () => {
         loop.setDebug(true);
         const err = new OSError(5, 'I/O error');
-        loop._proactor.recvInto = () => {
-          const f = loop.createFuture<number>();
+        loop._proactor._recvChunk = () => {
+          const f = loop.createFuture<number | Buffer>();
           f.setException(err);
-          return f as ReturnType<typeof loop._proactor.recvInto>;
+          return f as ReturnType<typeof loop._proactor._recvChunk>;
         };
         const [, proto] = await open();
         expect(await proto.lost).toBe(err);
@@ -402,10 +427,10 @@ describe('ProactorSocketTransport: reading, closing, EOF', () => {
       await loop.runUntilComplete(async () => {
         loop.setDebug(true);
         const err = new ConnectionResetError();
-        loop._proactor.recvInto = () => {
-          const f = loop.createFuture<number>();
+        loop._proactor._recvChunk = () => {
+          const f = loop.createFuture<number | Buffer>();
           f.setException(err);
-          return f as ReturnType<typeof loop._proactor.recvInto>;
+          return f as ReturnType<typeof loop._proactor._recvChunk>;
         };
         const [, proto] = await open();
         expect(await proto.lost).toBe(err);

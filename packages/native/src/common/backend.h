@@ -33,8 +33,10 @@
 //      a cancelled future would lose received bytes or hide sent ones.
 //   4. Deliver each completion on the JavaScript thread through
 //      CompletionSink::Complete(), then call CompletionSink::Flush() once per
-//      batch. The kernel only sees memory the Op owns (op->data is the Op's
-//      bounce memory, never a JavaScript buffer), which lives until then.
+//      batch. The kernel only keeps memory the Op owns (op->data is the Op's
+//      bounce memory, never a JavaScript buffer), which lives until then;
+//      a send may go out from the caller's bytes during Submit only (see
+//      LendsSends).
 //   5. Associate(handle) before the first op on a handle (Windows: attach it
 //      to the port, once; epoll: register it edge-triggered; io_uring: record
 //      the file behind the number) and Detach(handle) before the handle is
@@ -107,6 +109,13 @@ class Backend {
   // A backend whose operations are system calls made on readiness (epoll)
   // never leaves memory with the kernel.
   virtual bool Holds(const Op* /*op*/) const { return false; }
+  // Whether Submit takes sends and writes whose bytes are still the
+  // caller's (Op::borrowed): the backend may send from them during Submit,
+  // and must call op->Adopt() before anything outlives the call with
+  // op->data (an SQE, an iovec). Core adopts what is still borrowed when
+  // Submit returns. Without it (IOCP: the kernel may keep the buffer even
+  // when WSASend completes at once), every send is copied first.
+  virtual bool LendsSends() const { return false; }
 
  protected:
   bool done_now_ = false;

@@ -1,6 +1,8 @@
 #include "common/core.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -10,6 +12,14 @@
 namespace iocp {
 
 namespace {
+
+// The system error code of "out of memory" (completion results are negated
+// errno values on Linux, Win32 error codes on Windows).
+#ifdef _WIN32
+constexpr int32_t kOutOfMemory = 8;  // ERROR_NOT_ENOUGH_MEMORY
+#else
+constexpr int32_t kOutOfMemory = ENOMEM;
+#endif
 
 bool ParseBackend(const std::string& name, BackendKind* kind) {
   if (name == "iocp") {
@@ -102,6 +112,10 @@ Core::Core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Core>(info), env_(
   info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(
       "addresses", Napi::Uint8Array::New(env, kCompletionCapacity * kAddrSize, addresses, 0),
       napi_enumerable));
+  Napi::Array received = Napi::Array::New(env, kCompletionCapacity + 1);
+  received_ref_ = Napi::Persistent(received);
+  info.This().As<Napi::Object>().DefineProperty(
+      Napi::PropertyDescriptor::Value("received", received, napi_enumerable));
   async_context_ = std::make_unique<Napi::AsyncContext>(env, "IocpCompletions");
   info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(
       "completions", Napi::Int32Array::New(env, kCompletionCapacity * kCompletionWords, buffer, 0),
@@ -187,6 +201,12 @@ Op* Core::NewOp(Napi::Env env, OpKind kind) {
 Napi::Value Core::Start(Napi::Env env, Op* op) {
   uint32_t id = op->id;
   immediate_[0] = -1;
+  if (immediate_handed_out_) {
+    // `received`'s last slot describes the last op started only.
+    immediate_handed_out_ = false;
+    uint32_t last = kCompletionCapacity;
+    ClearReceived(&last, 1);
+  }
   int err = backend_->Submit(op);
   if (err < 0) {
     ops_.Release(op);
@@ -195,11 +215,14 @@ Napi::Value Core::Start(Napi::Env env, Op* op) {
   }
   if (err == Backend::kDoneNow) {
     // A read done at once (io_uring: from what the socket's receive held).
-    if (op->done_result > 0 && !op->keep.IsEmpty()) CopyOut(op, op->done_result);
+    if (op->done_result > 0) op->done_result = Deliver(op, op->done_result, kCompletionCapacity);
     immediate_[0] = static_cast<int32_t>(id);
     immediate_[1] = op->done_result;
     ops_.Release(op);
     OnPendingChanged();
+  } else {
+    // A send that waits: its bytes become its own before JavaScript runs.
+    op->Adopt();
   }
   return Napi::Number::New(env, id);
 }
@@ -275,13 +298,13 @@ Napi::Value Core::Close(const Napi::CallbackInfo& info) {
 }
 
 void Core::Complete(Op* op, int32_t result, uint32_t aux) {
-  if (result > 0 && !op->keep.IsEmpty()) CopyOut(op, result);
+  if (count_ == kCompletionCapacity) Flush();
+  if (result > 0) result = Deliver(op, result, count_);
   // An accepted socket is this environment's to close (AddonData::owned).
   if (op->kind == OpKind::kAccept && result >= 0) {
     AddonData* data = Napi::Env(env_).GetInstanceData<AddonData>();
     if (data != nullptr) data->Own(result, AddonData::HandleKind::kSocket);
   }
-  if (count_ == kCompletionCapacity) Flush();
   int32_t* record = records_ + count_ * kCompletionWords;
   record[0] = static_cast<int32_t>(op->id);
   record[1] = result;
@@ -295,6 +318,91 @@ void Core::Complete(Op* op, int32_t result, uint32_t aux) {
   ++count_;
   ops_.Release(op);
   OnPendingChanged();
+}
+
+int32_t Core::Deliver(Op* op, int32_t result, uint32_t slot) {
+  if (op->hand_out_at > 0 && static_cast<uint32_t>(result) >= op->hand_out_at) {
+    int handed = HandOut(op, result, slot);
+    if (handed > 0) return result;
+    // The memory went to a Buffer that could not be delivered: the bytes
+    // are lost, so the read fails rather than report bytes it cannot give.
+    if (handed < 0) return -kOutOfMemory;
+  }
+  if (!op->keep.IsEmpty()) CopyOut(op, result);
+  return result;
+}
+
+namespace {
+
+void FreeHandedOut(napi_env /*env*/, void* data, void* /*hint*/) { std::free(data); }
+
+}  // namespace
+
+// A large receive is not copied: the bounce memory the kernel wrote becomes
+// the bytes of a new Buffer (an external one, freed by the garbage
+// collector), shrunk to what arrived, and the op's slot gets fresh memory
+// for its next receive. Node's own stream reads hand over their buffer the
+// same way. JavaScript never saw that memory before, so nothing it did
+// could have touched it. Returns 1 (the Buffer is at received[slot]), 0
+// (nothing changed: the bytes are still in the bounce memory) or -1 (the
+// memory went to a Buffer that is not at received[slot]). This should be
+// called from the JavaScript thread.
+int Core::HandOut(Op* op, int32_t result, uint32_t slot) {
+  if (op->bounce == nullptr || op->data != op->bounce) return 0;
+  size_t n = static_cast<size_t>(result);
+  if (n > op->length) n = op->length;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env_, &scope) != napi_ok) return 0;
+  int handed = 0;
+  napi_value list;
+  if (napi_get_reference_value(env_, received_ref_, &list) == napi_ok && list != nullptr) {
+    uint8_t* mem = op->bounce;
+    // Gives back what a short receive left unused (realloc shrinks in place).
+    if (op->bounce_capacity - n >= 4096) {
+      auto* shrunk = static_cast<uint8_t*>(std::realloc(mem, n == 0 ? 1 : n));
+      if (shrunk != nullptr) {
+        mem = shrunk;
+        op->bounce = shrunk;
+        op->data = shrunk;
+        op->bounce_capacity = n == 0 ? 1 : n;
+      }
+    }
+    napi_value buffer;
+    napi_status status = napi_create_external_buffer(env_, n, mem, FreeHandedOut, nullptr, &buffer);
+    // napi_pending_exception: refused before the buffer was made
+    // (JavaScript cannot run); the memory is still the op's. Any other
+    // outcome gave it to Node, which frees it with the Buffer.
+    if (status != napi_pending_exception) {
+      op->bounce = nullptr;
+      op->bounce_capacity = 0;
+      op->data = nullptr;
+      handed = -1;
+      if (status == napi_ok && napi_set_element(env_, list, slot, buffer) == napi_ok) {
+        handed = 1;
+        if (slot < kCompletionCapacity) {
+          handed_out_.push_back(slot);
+        } else {
+          immediate_handed_out_ = true;
+        }
+      }
+    }
+    napi_value ignored;
+    if (handed != 1) napi_get_and_clear_last_exception(env_, &ignored);
+  }
+  napi_close_handle_scope(env_, scope);
+  return handed;
+}
+
+void Core::ClearReceived(const uint32_t* slots, size_t count) {
+  napi_handle_scope scope;
+  if (count == 0 || napi_open_handle_scope(env_, &scope) != napi_ok) return;
+  napi_value list;
+  napi_value undefined;
+  if (napi_get_reference_value(env_, received_ref_, &list) == napi_ok && list != nullptr &&
+      napi_get_undefined(env_, &undefined) == napi_ok) {
+    for (size_t i = 0; i < count; ++i) napi_set_element(env_, list, slots[i], undefined);
+  }
+  napi_close_handle_scope(env_, scope);
 }
 
 // The buffer may have been transferred or detached since the op started:
@@ -332,6 +440,8 @@ void Core::Flush() {
     in_callback_ = true;
     CallJs(count);
     in_callback_ = false;
+    ClearReceived(handed_out_.data(), handed_out_.size());
+    handed_out_.clear();
   }
   count_ = 0;
   if (closed_ && !torn_down_ && ops_.pending() == 0) {

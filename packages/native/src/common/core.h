@@ -13,6 +13,7 @@
 #include <napi.h>
 
 #include <memory>
+#include <vector>
 
 #include "common/args.h"
 #include "common/backend.h"
@@ -66,6 +67,15 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   // Copies a receive's bytes from its bounce memory into its JavaScript
   // buffer, if that still has them (it may have been transferred).
   void CopyOut(Op* op, int32_t result);
+  // Delivers a receive's bytes: handed out (see HandOut) when the op asked
+  // for it and result is large enough, else copied into its buffer.
+  // Returns the result to report (-ENOMEM when the bytes were lost).
+  int32_t Deliver(Op* op, int32_t result, uint32_t slot);
+  // Makes a receive's bounce memory a new Buffer at received[slot] (no
+  // copy); see core.cc for what it returns.
+  int HandOut(Op* op, int32_t result, uint32_t slot);
+  // Empties these slots of `received`.
+  void ClearReceived(const uint32_t* slots, size_t count);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
@@ -90,6 +100,14 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   Napi::Reference<Napi::ArrayBuffer> buffer_ref_;
   Napi::Reference<Napi::ArrayBuffer> addresses_ref_;
   uint8_t* addresses_ = nullptr;
+  // `received`: slot i holds the Buffer HandOut made for completion record
+  // i, slot kCompletionCapacity the one of an op finished at once (read
+  // right after the call); emptied after the batch's callback, and the
+  // last slot when the next op starts.
+  Napi::Reference<Napi::Array> received_ref_;
+  std::vector<uint32_t> handed_out_;
+  // The last slot holds a Buffer (emptied when the next op starts).
+  bool immediate_handed_out_ = false;
   std::unique_ptr<Napi::AsyncContext> async_context_;
   int32_t* records_ = nullptr;
   // [id, result] of the last op finished at once (Backend::kDoneNow), exposed

@@ -18,14 +18,20 @@ constexpr int64_t kMaxOffset = (int64_t{1} << 53) - 1;
 // io_uring a 32-bit length); callers loop for more.
 constexpr size_t kMaxTransfer = 0x7fffffff;
 
-// Gives op its own memory for the bytes of buf (see Op): a send copies them
-// now, a receive keeps buf to copy into at completion (Core::Complete).
-// Returns false when memory is short.
-bool UseBuffer(Op* op, const args::Bytes& bytes, bool receive) {
+// Gives op its own memory for the bytes of buf (see Op): a receive keeps buf
+// to copy into at completion (Core::Complete); a send copies them now, or,
+// when lend is true, reserves the memory and lends buf's bytes to the
+// backend for the length of Submit (Op::borrowed): a send the OS takes
+// during the call needs no copy, and Core::Start copies the bytes of one
+// that waits. Returns false when memory is short.
+bool UseBuffer(Op* op, const args::Bytes& bytes, bool receive, bool lend) {
   size_t length = bytes.length > kMaxTransfer ? kMaxTransfer : bytes.length;
   if (!op->Reserve(length)) return false;
   if (receive) {
     op->keep = Napi::Persistent(bytes.value);
+  } else if (lend && length > 0) {
+    op->data = bytes.data;
+    op->borrowed = true;
   } else if (length > 0) {
     std::memcpy(op->data, bytes.data, length);
   }
@@ -64,6 +70,12 @@ bool IsBufferList(const Napi::CallbackInfo& info, size_t i) {
   return i < info.Length() && info[i].IsArray();
 }
 
+// The handOutAt argument of recv and read: 0 (copy every receive into its
+// buffer) or the size from which a receive's bytes are handed out.
+uint32_t HandOutAt(const Napi::CallbackInfo& info, size_t i) {
+  return static_cast<uint32_t>(args::Integer(info, i, "handOutAt", 0, kMaxTransfer, true, 0));
+}
+
 void CopyAddress(const Napi::CallbackInfo& info, size_t i, Op* op) {
   args::Bytes addr = args::ByteView(info, i, "address");
   if (addr.length == 0 || addr.length > kAddrSize) {
@@ -90,7 +102,9 @@ Napi::Value Core::Detach(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Core::StartBuffered(Napi::Env env, Op* op, const args::Bytes& buf, bool receive) {
-  if (!UseBuffer(op, buf, receive)) {
+  bool lend = !receive && backend_->LendsSends() &&
+              (op->kind == OpKind::kSend || op->kind == OpKind::kWrite);
+  if (!UseBuffer(op, buf, receive, lend)) {
     ops_.Release(op);
     OnPendingChanged();
     throw Napi::RangeError::New(env, "buffer is too large (out of memory)");
@@ -120,13 +134,18 @@ Napi::Value Core::BufferOp(const Napi::CallbackInfo& info, OpKind kind) {
   }
   args::Bytes buf = args::ByteView(info, 1, "buffer");
   auto flags = static_cast<int32_t>(args::Integer(info, 2, "flags", 0, kMaxFlags, true, 0));
+  auto hand_out_at = kind == OpKind::kRecv ? HandOutAt(info, 3) : 0;
   Op* op = NewOp(info.Env(), kind);
   op->handle = handle;
   op->flags = flags;
+  op->hand_out_at = hand_out_at;
   return StartBuffered(info.Env(), op, buf, kind == OpKind::kRecv || kind == OpKind::kRecvFrom);
 }
 
-// recv(handle, buf, flags = 0): result = bytes received (0 at EOF).
+// recv(handle, buf, flags = 0, handOutAt = 0): result = bytes received (0
+// at EOF). With handOutAt > 0, a receive of at least that many bytes is
+// not copied into buf: its bytes come as a new Buffer in `received` (see
+// Core::HandOut).
 Napi::Value Core::Recv(const Napi::CallbackInfo& info) { return BufferOp(info, OpKind::kRecv); }
 
 // send(handle, buf, flags = 0): result = bytes sent.
@@ -199,15 +218,18 @@ Napi::Value Core::SendFile(const Napi::CallbackInfo& info) {
   return Start(info.Env(), op);
 }
 
-// read(handle, buf, offset = -1) and write(handle, buf, offset = -1): files
-// and pipes; offset -1 is the current position (a stream).
+// read(handle, buf, offset = -1, handOutAt = 0) and write(handle, buf,
+// offset = -1): files and pipes; offset -1 is the current position (a
+// stream). handOutAt as for recv.
 Napi::Value Core::Read(const Napi::CallbackInfo& info) {
   int64_t handle = args::Handle(info, 0);
   args::Bytes buf = args::ByteView(info, 1, "buffer");
   int64_t offset = args::Integer(info, 2, "offset", -1, kMaxOffset, true, -1);
+  uint32_t hand_out_at = HandOutAt(info, 3);
   Op* op = NewOp(info.Env(), OpKind::kRead);
   op->handle = handle;
   op->offset = static_cast<uint64_t>(offset);
+  op->hand_out_at = hand_out_at;
   return StartBuffered(info.Env(), op, buf, true);
 }
 

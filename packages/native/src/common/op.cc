@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 
 namespace iocp {
 
@@ -29,6 +30,13 @@ bool Op::Reserve(size_t n) {
   return true;
 }
 
+void Op::Adopt() {
+  if (!borrowed) return;
+  if (length > 0) std::memcpy(bounce, data, length);
+  data = bounce;
+  borrowed = false;
+}
+
 void Op::Reset() {
   for (auto& b : os) b = 0;
   kind = OpKind::kNop;
@@ -45,6 +53,8 @@ void Op::Reset() {
   addr_len = 0;
   backend_data = nullptr;
   keep.Reset();
+  hand_out_at = 0;
+  borrowed = false;
   if (bounce_capacity > kKeptBounce) {
     std::free(bounce);
     bounce = nullptr;

@@ -4,13 +4,15 @@
 // handed to JavaScript. Its first member is reserved for the OS: on Windows it
 // holds the OVERLAPPED (so an OVERLAPPED* is the Op*, like mio's
 // src/sys/windows/overlapped.rs), on Linux the msghdr/iovec an io_uring SQE
-// points at. The kernel never sees JavaScript memory: an op's bytes live in
+// points at. The kernel never keeps JavaScript memory: an op's bytes live in
 // its `bounce` memory, which the Op owns (a send copies them in at
-// submission, a receive copies them out to the JavaScript buffer at its
-// completion). JavaScript can transfer or detach an ArrayBuffer at any time
-// and Node-API cannot pin one; native memory stays valid until the kernel is
-// done with it, and at teardown an op the kernel still holds is leaked
-// rather than freed (OpTable::Leak).
+// submission unless the OS takes them during the call, see `borrowed`; a
+// receive copies them out to the JavaScript buffer at its completion, or
+// hands the bounce memory itself over as a new Buffer, see `hand_out_at`).
+// JavaScript can transfer or detach an ArrayBuffer at any time and Node-API
+// cannot pin one; native memory stays valid until the kernel is done with
+// it, and at teardown an op the kernel still holds is leaked rather than
+// freed (OpTable::Leak).
 #ifndef IOCP_COMMON_OP_H_
 #define IOCP_COMMON_OP_H_
 
@@ -91,6 +93,15 @@ struct Op {
   // The Uint8Array a receive copies its bytes into at completion (empty for
   // sends, which copied theirs at submission).
   Napi::Reference<Napi::Value> keep;
+  // When > 0, a receive that brings at least this many bytes is not copied
+  // into `keep`: its bounce memory itself becomes a new Buffer for
+  // JavaScript (Core::HandOut), and the op gets fresh memory next time.
+  uint32_t hand_out_at = 0;
+  // A send's `data` is still the caller's memory (Core lends it to the
+  // backend for the length of Submit, see Core::StartBuffered): valid only
+  // until Submit returns. Adopt() copies it into the bounce memory, which
+  // Core reserved beforehand.
+  bool borrowed = false;
   // Native memory owned by the op, bounce_capacity bytes (see above).
   uint8_t* bounce = nullptr;
   size_t bounce_capacity = 0;
@@ -98,6 +109,9 @@ struct Op {
   // Makes data point at length bytes of bounce memory (at least one byte,
   // so data is never null). Returns false when memory is short.
   bool Reserve(size_t length);
+  // Makes a borrowed send's bytes the op's own (see `borrowed`); a no-op
+  // for any other op.
+  void Adopt();
   void Reset();
 };
 

@@ -42,6 +42,8 @@ class EpollBackend : public Backend, public LoopWatcher::Client {
   void Detach(int64_t handle) override;
   void SetActive(bool active) override;
   void Shutdown() override;
+  // A send reads op->data only in the syscall (Try), never later.
+  bool LendsSends() const override { return true; }
 
   void OnReadable() override;
 

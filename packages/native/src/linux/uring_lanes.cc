@@ -54,7 +54,8 @@ int UringBackend::Admit(Op* op) {
   if (lane.holder == nullptr) {
     lane.holder = op;
     s->lane_holder = true;
-    if (TriesNow(op) && send_now_ && backlog_.empty() && cancel_backlog_.empty()) {
+    bool now = send_now_ || (op->borrowed && op->length >= kLentSendNow);
+    if (now && TriesNow(op) && backlog_.empty() && cancel_backlog_.empty()) {
       int sent = SendNow(op);
       if (sent == kDoneNow) {
         // Nothing waits in the lane (it was free): it is free again.
@@ -64,6 +65,8 @@ int UringBackend::Admit(Op* op) {
       if (sent == kSentLater) return 0;
     }
     if (s->direction == 1) {
+      // The SQE points at op->data: the caller's bytes must be the op's now.
+      op->Adopt();
       Issue(op);
       return 0;
     }
@@ -86,8 +89,9 @@ int UringBackend::Admit(Op* op) {
 }
 
 // A send with nothing ahead of it on its handle, made while JavaScript
-// handles a small batch (see Drain), is tried at once as the epoll backend
-// does: a socket with room takes it now, without waiting for the batch's
+// handles a small batch (see Drain) or large enough that sending it from the
+// caller's bytes saves a copy (kLentSendNow), is tried at once as the epoll
+// backend does: a socket with room takes it now, without waiting for the batch's
 // JavaScript to return and the submission after it. Sent whole, it is done
 // at once (kDoneNow: JavaScript has its result before the call returns, no
 // completion follows; unless the core asked for one completion per op);

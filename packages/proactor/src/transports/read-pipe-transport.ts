@@ -1,7 +1,10 @@
 // Port of asyncio/proactor_events.py _ProactorReadPipeTransport: the read
-// loop. One 64 KiB read at a time goes into a buffer the transport owns and
-// reuses (proactor.recvInto); the protocol gets a copy of the filled bytes
-// (a BufferedProtocol gets them in its own buffers, getBuffer/bufferUpdated).
+// loop. One read of up to 64 KiB at a time (proactor._recvChunk): a short
+// one is copied into a buffer the transport owns and reuses, and the
+// protocol gets a copy of the filled bytes; a large one (HAND_OUT_AT bytes
+// or more) comes as a Buffer of its own, the memory the OS received into,
+// which goes to the protocol as it is (no copy in this process). A
+// BufferedProtocol gets the bytes in its own buffers (getBuffer/bufferUpdated).
 // pauseReading() never cancels the read in flight (bpo-33694): what it
 // brings while reading is paused is kept and delivered on resumeReading().
 //
@@ -51,7 +54,7 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
     readonly _data: Buffer = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
 
     /** @internal The read future's done callback (bound once). */
-    readonly _onReadDone = (fut: Future<number>): void => {
+    readonly _onReadDone = (fut: Future<number | Buffer>): void => {
       this._loopReading(fut);
     };
 
@@ -64,7 +67,7 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
     constructor(...args: any[]) {
       // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- a mixin's constructor forwards its arguments
       super(...args);
-      this._loop.callSoon(this._onReadDone as (fut: Future<number> | null) => void, null);
+      this._loop.callSoon(this._onReadDone as (fut: Future<number | Buffer> | null) => void, null);
       this._paused = false;
     }
 
@@ -89,7 +92,7 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
       // After an end of file no read is started again (CPython would post
       // one, which can only bring the end of file a second time).
       if (this._readFut === null && length !== 0) {
-        this._loop.callSoon(this._onReadDone as (fut: Future<number> | null) => void, null);
+        this._loop.callSoon(this._onReadDone as (fut: Future<number | Buffer> | null) => void, null);
       }
       const data = this._pendingData;
       this._pendingDataLength = -1;
@@ -152,7 +155,7 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
     // none is started either; an exception it throws still lets the next
     // read start, then goes to the loop's exception handler as CPython's does.
     /** @internal */
-    _loopReading(fut: Future<number> | null): void {
+    _loopReading(fut: Future<number | Buffer> | null): void {
       let length = -1;
       let data: Buffer | null = null;
       if (fut !== null) {
@@ -162,14 +165,16 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
             // Once close() was called, what a read brings is ignored (its
             // cancel may have come too late to stop it: the OS finished it).
             if (this._closing && !fut.cancelled()) return;
-            length = fut.result();
+            const result = fut.result();
+            // A large read's bytes come as their own Buffer (no copy).
+            length = typeof result === 'number' ? result : result.length;
             // End of file: no new read.
             if (length === 0) {
               this._dataReceived(null, 0);
               return;
             }
-            // A copy: the buffer is read into again.
-            data = copyReceived(this._data, length);
+            // Otherwise a copy: the buffer is read into again.
+            data = typeof result === 'number' ? copyReceived(this._data, length) : result;
           } else {
             fut.cancel();
           }
@@ -199,7 +204,7 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
       const sock = this._sock;
       if (sock === null) return;
       try {
-        this._readFut = this._loop._proactor.recvInto(sock, this._data);
+        this._readFut = this._loop._proactor._recvChunk(sock, this._data);
       } catch (exc) {
         this._readFailed(exc);
         return;
