@@ -108,7 +108,9 @@ describe('asCompleted', () => {
 
   test('plain iteration: with a timeout, the results not in by then throw TimeoutError (test_as_completed_with_timeout)', async () => {
     const loop = newLoop();
-    const a = later(loop, 1, 'a');
+    // Done before the iteration starts (see the async case below).
+    const a = loop.createFuture<string>();
+    a.setResult('a');
     const b = loop.createFuture<string>();
     const values = await loop.runUntilComplete(async () => {
       const got: [number, unknown][] = [];
@@ -133,7 +135,12 @@ describe('asCompleted', () => {
 
   test('async iteration: with a timeout, the next step throws TimeoutError (test_as_completed_with_timeout)', async () => {
     const loop = newLoop();
-    const a = later(loop, 1, 'a');
+    // 'a' is done before the iteration starts, not on a timer: a 1 ms timer
+    // raced the 10 ms timeout on a loaded machine (both due in one loop
+    // iteration, the timeout first). Its completion callback is queued when
+    // asCompleted() starts, ahead of anything the timeout can queue.
+    const a = loop.createFuture<string>();
+    a.setResult('a');
     const b = loop.createFuture<string>();
     const [values, error] = await loop.runUntilComplete(async () => {
       const got: string[] = [];
