@@ -76,6 +76,12 @@ export interface NativeCore {
    */
   recv(handle: number, buf: Uint8Array, flags?: number, handOutAt?: number): number;
   /**
+   * Receives up to `size` bytes into a new Buffer of exactly the bytes
+   * received (handed out from the op's memory from handOutAt bytes on,
+   * else a copy), found in `received`. Result: bytes, 0 at EOF (no Buffer).
+   */
+  recv(handle: number, size: number, flags?: number, handOutAt?: number): number;
+  /**
    * Sends buf (the whole view), or every view of a list in order as one
    * gathered send (the views are copied into the op's one native buffer,
    * the copy every send makes). Result: bytes sent.
@@ -93,6 +99,8 @@ export interface NativeCore {
   sendFile(socket: number, file: number, offset: number, count: number): number;
   /** Reads a file or pipe into buf at offset (-1: the current position). Result: bytes, 0 at EOF. handOutAt as for recv. */
   read(handle: number, buf: Uint8Array, offset?: number, handOutAt?: number): number;
+  /** Reads up to `size` bytes into a new Buffer, as recv(handle, size). */
+  read(handle: number, size: number, offset?: number, handOutAt?: number): number;
   /** Writes buf (or a list of views, gathered as send) to a file or pipe at offset (-1: the current position). Result: bytes. */
   write(handle: number, buf: Uint8Array | readonly Uint8Array[], offset?: number): number;
   /** Waits for a client on a named-pipe instance (Windows). Result: 0. */

@@ -134,6 +134,44 @@ describe.each(availableBackends())('zero-copy receives and sends on %s', (backen
     expect(c.received).toBeUndefined();
   });
 
+  it('recv and read given a size make a Buffer of exactly the bytes received', async () => {
+    const [a, b] = t.pair();
+    await t.sendAll(a, Buffer.from('twelve bytes'));
+    const small = await t.run((core) => core.recv(b, 4096, 0, 16 * 1024));
+    expect(small.result).toBe(12);
+    // A copy of exactly the bytes: nothing of size 4096 kept alive.
+    expect(small.received!.toString()).toBe('twelve bytes');
+    expect(small.received!.buffer.byteLength).toBe(12);
+    const data = pattern(40 * 1024, 7);
+    await t.sendAll(a, data);
+    const parts: Buffer[] = [];
+    let got = 0;
+    while (got < data.length) {
+      const c = await t.run((core) => core.read(b, 64 * 1024, -1, 1024));
+      expect(c.received).toBeInstanceOf(Buffer);
+      expect(c.received!.length).toBe(c.result);
+      parts.push(c.received!);
+      got += c.result;
+    }
+    expect(Buffer.concat(parts).equals(data)).toBe(true);
+    expect(native.shutdown(a, C.SHUT_WR)).toBe(0);
+    const eof = await t.run((core) => core.recv(b, 4096));
+    expect(eof.result).toBe(0);
+    expect(eof.received).toBeUndefined();
+  });
+
+  it.each([
+    ['0', 'RangeError', 0],
+    ['a negative number', 'RangeError', -5],
+    ['a fraction', 'RangeError', 2.5],
+    ['too large', 'RangeError', 2 ** 31],
+  ] as const)('a size of %s throws %s and starts nothing', (_what, kind, value) => {
+    const [, b] = t.pair();
+    expectArgError(() => t.core.recv(b, value), kind, 'size');
+    expectArgError(() => t.core.read(b, value), kind, 'size');
+    expect(t.core.pending).toBe(0);
+  });
+
   it.each([
     ['a negative number', 'RangeError', -1],
     ['a fraction', 'RangeError', 1.5],

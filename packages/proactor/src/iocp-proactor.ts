@@ -75,6 +75,19 @@ const finishChunk: Finisher = (fut, n, index) => {
   }
   return n;
 };
+/** From this size on, recv(conn, nbytes) receives into a Buffer the core makes (see recv). */
+const NEW_BUFFER_FROM = 4096;
+// A recv into a new Buffer: the Buffer the core put in `received` (none at
+// end of file).
+const finishNewBuffer: Finisher = (fut, n, index) => {
+  if (n === 0) return Buffer.alloc(0);
+  const received = (fut._canceller as IocpProactor)._received;
+  const slot = index < 0 ? received.length - 1 : index;
+  const data = received[slot];
+  if (data === undefined) throw new Error(`${fut._what}: the received bytes were not delivered`);
+  received[slot] = undefined;
+  return data;
+};
 const finishConnect: Finisher = (fut) => fut._conn;
 const finishWait: Finisher = (_fut, r) => r === 1;
 /** What a finisher returns when it started the operation again under the same future. */
@@ -238,7 +251,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     id: number,
     finish: Finisher,
     conn: Connection,
-    buf: Uint8Array,
+    buf: Uint8Array | null,
   ): OverlappedFuture<T> {
     if (id < 0 && (-id === ERROR_BROKEN_PIPE || -id === EPIPE)) {
       const fut = new OverlappedFuture<T>(this, what, this._futureOpts);
@@ -375,7 +388,10 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
    * OS: `WSARecv` / `ReadFile` (IOCP), `IORING_OP_RECV` / `READ` (io_uring),
    * `recv` / `read` when ready (epoll).
    * @returns a future of the bytes received: an empty Buffer once the peer
-   *   closed (a broken pipe also reads as end of file). It rejects with an
+   *   closed (a broken pipe also reads as end of file). From 4096 `nbytes`
+   *   on, the Buffer holds exactly the bytes received (its memory is the
+   *   one the OS wrote, from 16 KiB on: no copy), never a view of a larger
+   *   allocation. It rejects with an
    *   OSError subclass (ConnectionResetError, ...) when the OS fails the
    *   read, and cancelling it cancels the OS operation.
    * @throws TypeError or RangeError at once for a bad argument (naming it);
@@ -384,6 +400,16 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   recv(conn: Connection, nbytes: number, flags = 0): OverlappedFuture<Buffer> {
     checkSize(nbytes, 'nbytes');
     const handle = this._prepare(conn, flags);
+    if (nbytes >= NEW_BUFFER_FROM) {
+      // The core makes a Buffer of exactly the bytes received (the memory
+      // the OS wrote, from HAND_OUT_AT on): no nbytes-sized allocation kept
+      // alive by a short result, and no copy for a large one.
+      const id =
+        conn instanceof Socket
+          ? this._core.recv(handle, nbytes, flags, HAND_OUT_AT)
+          : this._core.read(handle, nbytes, -1, HAND_OUT_AT);
+      return this._trackRead('recv', id, finishNewBuffer, conn, null);
+    }
     const buf = Buffer.allocUnsafe(nbytes);
     const id =
       conn instanceof Socket

@@ -47,6 +47,31 @@ describe('IocpProactor', () => {
     expect((await got).length).toBe(0);
   });
 
+  it('recv of 4096 bytes or more resolves to a Buffer of exactly the bytes received, small or large', async () => {
+    const [a, b] = Socket.pair().map(track);
+    const small = proactor.recv(b, 65536);
+    await proactor.send(a, Buffer.from('ten bytes!'));
+    const got = await small;
+    expect(got.toString()).toBe('ten bytes!');
+    // Not a view of a 64 KiB allocation kept alive by ten bytes.
+    expect(got.buffer.byteLength).toBe(10);
+    const data = Buffer.alloc(48 * 1024);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 13) & 0xff;
+    await proactor.send(a, data);
+    const parts: Buffer[] = [];
+    for (let n = 0; n < data.length; ) {
+      const part = await proactor.recv(b, 65536);
+      expect(part.length).toBeGreaterThan(0);
+      expect(part.buffer.byteLength).toBe(part.length);
+      parts.push(part);
+      n += part.length;
+    }
+    expect(Buffer.concat(parts).equals(data)).toBe(true);
+    a.close();
+    const eof = await proactor.recv(b, 8192);
+    expect(eof.length).toBe(0);
+  });
+
   it('recvInto fills the given buffer and resolves to the byte count', async () => {
     const [a, b] = Socket.pair().map(track);
     const buf = Buffer.alloc(16);

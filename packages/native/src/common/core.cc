@@ -328,8 +328,38 @@ int32_t Core::Deliver(Op* op, int32_t result, uint32_t slot) {
     // are lost, so the read fails rather than report bytes it cannot give.
     if (handed < 0) return -kOutOfMemory;
   }
+  if (op->new_buffer) return CopyNew(op, result, slot) ? result : -kOutOfMemory;
   if (!op->keep.IsEmpty()) CopyOut(op, result);
   return result;
+}
+
+bool Core::PutReceived(napi_value list, uint32_t slot, napi_value value) {
+  if (napi_set_element(env_, list, slot, value) != napi_ok) return false;
+  if (slot < kCompletionCapacity) {
+    handed_out_.push_back(slot);
+  } else {
+    immediate_handed_out_ = true;
+  }
+  return true;
+}
+
+// A short receive into a new Buffer: a Buffer of exactly its bytes (the op
+// keeps its memory for the next receive). This should be called from the
+// JavaScript thread.
+bool Core::CopyNew(Op* op, int32_t result, uint32_t slot) {
+  size_t n = static_cast<size_t>(result);
+  if (n > op->length) n = op->length;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env_, &scope) != napi_ok) return false;
+  napi_value list;
+  napi_value buffer;
+  bool done = napi_get_reference_value(env_, received_ref_, &list) == napi_ok && list != nullptr &&
+              napi_create_buffer_copy(env_, n, op->data, nullptr, &buffer) == napi_ok &&
+              PutReceived(list, slot, buffer);
+  napi_value ignored;
+  if (!done) napi_get_and_clear_last_exception(env_, &ignored);
+  napi_close_handle_scope(env_, scope);
+  return done;
 }
 
 namespace {
@@ -376,15 +406,7 @@ int Core::HandOut(Op* op, int32_t result, uint32_t slot) {
       op->bounce = nullptr;
       op->bounce_capacity = 0;
       op->data = nullptr;
-      handed = -1;
-      if (status == napi_ok && napi_set_element(env_, list, slot, buffer) == napi_ok) {
-        handed = 1;
-        if (slot < kCompletionCapacity) {
-          handed_out_.push_back(slot);
-        } else {
-          immediate_handed_out_ = true;
-        }
-      }
+      handed = status == napi_ok && PutReceived(list, slot, buffer) ? 1 : -1;
     }
     napi_value ignored;
     if (handed != 1) napi_get_and_clear_last_exception(env_, &ignored);

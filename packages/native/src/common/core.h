@@ -64,6 +64,8 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   // Starts a send or write op whose bytes are the array of views at info[i].
   Napi::Value StartGathered(const Napi::CallbackInfo& info, size_t i, Op* op);
   Napi::Value StartBuffered(Napi::Env env, Op* op, const args::Bytes& buf, bool receive);
+  // Starts a receive of up to size bytes into a new Buffer (Op::new_buffer).
+  Napi::Value StartNewBuffer(Napi::Env env, Op* op, size_t size);
   // Copies a receive's bytes from its bounce memory into its JavaScript
   // buffer, if that still has them (it may have been transferred).
   void CopyOut(Op* op, int32_t result);
@@ -74,6 +76,11 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   // Makes a receive's bounce memory a new Buffer at received[slot] (no
   // copy); see core.cc for what it returns.
   int HandOut(Op* op, int32_t result, uint32_t slot);
+  // Puts a new Buffer with a copy of a receive's bytes at received[slot];
+  // false when that failed.
+  bool CopyNew(Op* op, int32_t result, uint32_t slot);
+  // Puts value at received[slot] and records the slot; false on failure.
+  bool PutReceived(napi_value list, uint32_t slot, napi_value value);
   // Empties these slots of `received`.
   void ClearReceived(const uint32_t* slots, size_t count);
   Napi::Value Cancel(const Napi::CallbackInfo& info);

@@ -70,6 +70,12 @@ bool IsBufferList(const Napi::CallbackInfo& info, size_t i) {
   return i < info.Length() && info[i].IsArray();
 }
 
+// True when the buffer argument info[i] of recv or read is a size instead
+// (a receive into a new Buffer).
+bool IsSize(const Napi::CallbackInfo& info, size_t i) {
+  return i < info.Length() && info[i].IsNumber();
+}
+
 // The handOutAt argument of recv and read: 0 (copy every receive into its
 // buffer) or the size from which a receive's bytes are handed out.
 uint32_t HandOutAt(const Napi::CallbackInfo& info, size_t i) {
@@ -112,6 +118,16 @@ Napi::Value Core::StartBuffered(Napi::Env env, Op* op, const args::Bytes& buf, b
   return Start(env, op);
 }
 
+Napi::Value Core::StartNewBuffer(Napi::Env env, Op* op, size_t size) {
+  if (!op->Reserve(size)) {
+    ops_.Release(op);
+    OnPendingChanged();
+    throw Napi::RangeError::New(env, "size is too large (out of memory)");
+  }
+  op->new_buffer = true;
+  return Start(env, op);
+}
+
 Napi::Value Core::StartGathered(const Napi::CallbackInfo& info, size_t i, Op* op) {
   try {
     GatherBuffers(info, i, op);
@@ -132,6 +148,16 @@ Napi::Value Core::BufferOp(const Napi::CallbackInfo& info, OpKind kind) {
     op->flags = flags;
     return StartGathered(info, 1, op);
   }
+  if (kind == OpKind::kRecv && IsSize(info, 1)) {
+    auto size = static_cast<size_t>(args::Integer(info, 1, "size", 1, kMaxTransfer));
+    auto flags = static_cast<int32_t>(args::Integer(info, 2, "flags", 0, kMaxFlags, true, 0));
+    uint32_t hand_out_at = HandOutAt(info, 3);
+    Op* op = NewOp(info.Env(), kind);
+    op->handle = handle;
+    op->flags = flags;
+    op->hand_out_at = hand_out_at;
+    return StartNewBuffer(info.Env(), op, size);
+  }
   args::Bytes buf = args::ByteView(info, 1, "buffer");
   auto flags = static_cast<int32_t>(args::Integer(info, 2, "flags", 0, kMaxFlags, true, 0));
   auto hand_out_at = kind == OpKind::kRecv ? HandOutAt(info, 3) : 0;
@@ -145,7 +171,9 @@ Napi::Value Core::BufferOp(const Napi::CallbackInfo& info, OpKind kind) {
 // recv(handle, buf, flags = 0, handOutAt = 0): result = bytes received (0
 // at EOF). With handOutAt > 0, a receive of at least that many bytes is
 // not copied into buf: its bytes come as a new Buffer in `received` (see
-// Core::HandOut).
+// Core::HandOut). recv(handle, size, flags = 0, handOutAt = 0) receives up
+// to size bytes into a new Buffer of exactly the bytes received, in
+// `received` (none at end of file).
 Napi::Value Core::Recv(const Napi::CallbackInfo& info) { return BufferOp(info, OpKind::kRecv); }
 
 // send(handle, buf, flags = 0): result = bytes sent.
@@ -223,6 +251,16 @@ Napi::Value Core::SendFile(const Napi::CallbackInfo& info) {
 // stream). handOutAt as for recv.
 Napi::Value Core::Read(const Napi::CallbackInfo& info) {
   int64_t handle = args::Handle(info, 0);
+  if (IsSize(info, 1)) {
+    auto size = static_cast<size_t>(args::Integer(info, 1, "size", 1, kMaxTransfer));
+    int64_t offset = args::Integer(info, 2, "offset", -1, kMaxOffset, true, -1);
+    uint32_t hand_out_at = HandOutAt(info, 3);
+    Op* op = NewOp(info.Env(), OpKind::kRead);
+    op->handle = handle;
+    op->offset = static_cast<uint64_t>(offset);
+    op->hand_out_at = hand_out_at;
+    return StartNewBuffer(info.Env(), op, size);
+  }
   args::Bytes buf = args::ByteView(info, 1, "buffer");
   int64_t offset = args::Integer(info, 2, "offset", -1, kMaxOffset, true, -1);
   uint32_t hand_out_at = HandOutAt(info, 3);

@@ -54,6 +54,7 @@ void Op::Reset() {
   backend_data = nullptr;
   keep.Reset();
   hand_out_at = 0;
+  new_buffer = false;
   borrowed = false;
   if (bounce_capacity > kKeptBounce) {
     std::free(bounce);

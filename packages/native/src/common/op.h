@@ -97,6 +97,10 @@ struct Op {
   // into `keep`: its bounce memory itself becomes a new Buffer for
   // JavaScript (Core::HandOut), and the op gets fresh memory next time.
   uint32_t hand_out_at = 0;
+  // A receive with no JavaScript buffer (recv or read given a size): every
+  // result comes as a new Buffer, handed out or a copy of exactly its bytes
+  // (Core::Deliver).
+  bool new_buffer = false;
   // A send's `data` is still the caller's memory (Core lends it to the
   // backend for the length of Submit, see Core::StartBuffered): valid only
   // until Submit returns. Adopt() copies it into the bounce memory, which
