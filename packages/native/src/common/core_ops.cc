@@ -76,6 +76,11 @@ bool IsSize(const Napi::CallbackInfo& info, size_t i) {
   return i < info.Length() && info[i].IsNumber();
 }
 
+// That size: 1 to kMaxTransfer bytes.
+size_t SizeArg(const Napi::CallbackInfo& info, size_t i) {
+  return static_cast<size_t>(args::Integer(info, i, "size", 1, kMaxTransfer));
+}
+
 // The handOutAt argument of recv and read: 0 (copy every receive into its
 // buffer) or the size from which a receive's bytes are handed out.
 uint32_t HandOutAt(const Napi::CallbackInfo& info, size_t i) {
@@ -148,23 +153,16 @@ Napi::Value Core::BufferOp(const Napi::CallbackInfo& info, OpKind kind) {
     op->flags = flags;
     return StartGathered(info, 1, op);
   }
-  if (kind == OpKind::kRecv && IsSize(info, 1)) {
-    auto size = static_cast<size_t>(args::Integer(info, 1, "size", 1, kMaxTransfer));
-    auto flags = static_cast<int32_t>(args::Integer(info, 2, "flags", 0, kMaxFlags, true, 0));
-    uint32_t hand_out_at = HandOutAt(info, 3);
-    Op* op = NewOp(info.Env(), kind);
-    op->handle = handle;
-    op->flags = flags;
-    op->hand_out_at = hand_out_at;
-    return StartNewBuffer(info.Env(), op, size);
-  }
-  args::Bytes buf = args::ByteView(info, 1, "buffer");
+  bool sized = kind == OpKind::kRecv && IsSize(info, 1);
+  size_t size = sized ? SizeArg(info, 1) : 0;
+  args::Bytes buf = sized ? args::Bytes{} : args::ByteView(info, 1, "buffer");
   auto flags = static_cast<int32_t>(args::Integer(info, 2, "flags", 0, kMaxFlags, true, 0));
-  auto hand_out_at = kind == OpKind::kRecv ? HandOutAt(info, 3) : 0;
+  uint32_t hand_out_at = kind == OpKind::kRecv ? HandOutAt(info, 3) : 0;
   Op* op = NewOp(info.Env(), kind);
   op->handle = handle;
   op->flags = flags;
   op->hand_out_at = hand_out_at;
+  if (sized) return StartNewBuffer(info.Env(), op, size);
   return StartBuffered(info.Env(), op, buf, kind == OpKind::kRecv || kind == OpKind::kRecvFrom);
 }
 
@@ -251,23 +249,16 @@ Napi::Value Core::SendFile(const Napi::CallbackInfo& info) {
 // stream). handOutAt as for recv.
 Napi::Value Core::Read(const Napi::CallbackInfo& info) {
   int64_t handle = args::Handle(info, 0);
-  if (IsSize(info, 1)) {
-    auto size = static_cast<size_t>(args::Integer(info, 1, "size", 1, kMaxTransfer));
-    int64_t offset = args::Integer(info, 2, "offset", -1, kMaxOffset, true, -1);
-    uint32_t hand_out_at = HandOutAt(info, 3);
-    Op* op = NewOp(info.Env(), OpKind::kRead);
-    op->handle = handle;
-    op->offset = static_cast<uint64_t>(offset);
-    op->hand_out_at = hand_out_at;
-    return StartNewBuffer(info.Env(), op, size);
-  }
-  args::Bytes buf = args::ByteView(info, 1, "buffer");
+  bool sized = IsSize(info, 1);
+  size_t size = sized ? SizeArg(info, 1) : 0;
+  args::Bytes buf = sized ? args::Bytes{} : args::ByteView(info, 1, "buffer");
   int64_t offset = args::Integer(info, 2, "offset", -1, kMaxOffset, true, -1);
   uint32_t hand_out_at = HandOutAt(info, 3);
   Op* op = NewOp(info.Env(), OpKind::kRead);
   op->handle = handle;
   op->offset = static_cast<uint64_t>(offset);
   op->hand_out_at = hand_out_at;
+  if (sized) return StartNewBuffer(info.Env(), op, size);
   return StartBuffered(info.Env(), op, buf, true);
 }
 
