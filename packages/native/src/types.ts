@@ -88,7 +88,9 @@ export interface NativeCore {
    */
   send(handle: number, buf: Uint8Array | readonly Uint8Array[], flags?: number): number;
   /** Receives a datagram into buf. Result: bytes; the sender is in `addresses`. */
-  recvFrom(handle: number, buf: Uint8Array, flags?: number): number;
+  recvFrom(handle: number, buf: Uint8Array, flags?: number, handOutAt?: number): number;
+  /** Receives a datagram into a new Buffer of exactly its bytes, as recv(handle, size). */
+  recvFrom(handle: number, size: number, flags?: number, handOutAt?: number): number;
   /** Sends a datagram to an encoded address. Result: bytes sent. */
   sendTo(handle: number, buf: Uint8Array, flags: number, address: Uint8Array): number;
   /** Accepts a connection. Result: the new socket's handle; the peer is in `addresses`. */

@@ -160,6 +160,17 @@ describe.each(availableBackends())('zero-copy receives and sends on %s', (backen
     expect(eof.received).toBeUndefined();
   });
 
+  it('recvFrom given a size makes a Buffer of exactly the datagram, with its sender', async () => {
+    const u = t.udp();
+    const got = t.start((core) => core.recvFrom(u.handle, 4096, 0, 1024));
+    expect((await t.run((core) => core.sendTo(u.handle, Buffer.from('dgram'), 0, u.address))).result).toBe(5);
+    const c = await got.done;
+    expect(c.result).toBe(5);
+    expect(c.received!.toString()).toBe('dgram');
+    expect(c.received!.buffer.byteLength).toBe(5);
+    expect(c.address).not.toBeNull();
+  });
+
   it.each([
     ['0', 'RangeError', 0],
     ['a negative number', 'RangeError', -5],
@@ -169,6 +180,7 @@ describe.each(availableBackends())('zero-copy receives and sends on %s', (backen
     const [, b] = t.pair();
     expectArgError(() => t.core.recv(b, value), kind, 'size');
     expectArgError(() => t.core.read(b, value), kind, 'size');
+    expectArgError(() => t.core.recvFrom(b, value), kind, 'size');
     expect(t.core.pending).toBe(0);
   });
 

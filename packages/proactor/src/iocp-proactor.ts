@@ -88,6 +88,10 @@ const finishNewBuffer: Finisher = (fut, n, index) => {
   received[slot] = undefined;
   return data;
 };
+const finishRecvfromNew: Finisher = (fut, n, index, addrLen) => [
+  finishNewBuffer(fut, n, index, addrLen),
+  (fut._canceller as IocpProactor)._address(index, addrLen),
+];
 const finishConnect: Finisher = (fut) => fut._conn;
 const finishWait: Finisher = (_fut, r) => r === 1;
 /** What a finisher returns when it started the operation again under the same future. */
@@ -466,7 +470,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
    * Receives one datagram of up to `nbytes` bytes.
    * OS: `WSARecvFrom` (IOCP), `IORING_OP_RECVMSG` (io_uring), `recvfrom` (epoll).
    * @returns a future of `[data, address]` (the sender's address; null when
-   *   the socket has none, as a connected Unix socket); rejects with an
+   *   the socket has none, as a connected Unix socket); from 4096 `nbytes`
+   *   on, `data` holds exactly the datagram (see recv). It rejects with an
    *   OSError subclass when the OS fails.
    * @throws TypeError or RangeError at once for a bad argument (naming it);
    *   RuntimeError once the proactor is closed.
@@ -477,6 +482,12 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     checkSize(nbytes, 'nbytes');
     checkFlags(flags);
     const handle = this._register(conn);
+    if (nbytes >= NEW_BUFFER_FROM) {
+      // As recv: a Buffer of exactly the datagram (a 100-byte datagram no
+      // longer keeps an nbytes allocation alive).
+      const id = this._core.recvFrom(handle, nbytes, flags, HAND_OUT_AT);
+      return this._trackRead<[Buffer, SockAddr | null]>('recvfrom', id, finishRecvfromNew, conn, null);
+    }
     const buf = Buffer.allocUnsafe(nbytes);
     const id = this._core.recvFrom(handle, buf, flags);
     return this._trackRead<[Buffer, SockAddr | null]>('recvfrom', id, finishRecvfrom, conn, buf);

@@ -137,11 +137,15 @@ describe('IocpProactor', () => {
     expect(() => proactor.connect(udp, 'nope')).toThrow(TypeError);
   });
 
+  /** Two bound UDP sockets on 127.0.0.1: [server, client]. */
+  function udpPair(): [Socket, Socket] {
+    const pair = [0, 1].map(() => track(new Socket('inet', 'dgram')));
+    for (const s of pair) s.bind(['127.0.0.1', 0]);
+    return pair as [Socket, Socket];
+  }
+
   it('UDP sendto and recvfrom carry the datagram and the sender address', async () => {
-    const server = track(new Socket('inet', 'dgram'));
-    server.bind(['127.0.0.1', 0]);
-    const client = track(new Socket('inet', 'dgram'));
-    client.bind(['127.0.0.1', 0]);
+    const [server, client] = udpPair();
     const got = proactor.recvfrom(server, 100);
     expect(await proactor.sendto(client, Buffer.from('ping'), 0, server.getsockname())).toBe(4);
     const [data, addr] = await got;
@@ -149,11 +153,31 @@ describe('IocpProactor', () => {
     expect(addr).toEqual(client.getsockname());
   });
 
+  it('recvfrom of 4096 bytes or more gives exactly the datagram, small or large, with its sender', async () => {
+    const [server, client] = udpPair();
+    const small = proactor.recvfrom(server, 65536);
+    await proactor.sendto(client, Buffer.from('a datagram'), 0, server.getsockname());
+    const [data, addr] = await small;
+    expect(data.toString()).toBe('a datagram');
+    expect(data.buffer.byteLength).toBe(10);
+    expect(addr).toEqual(client.getsockname());
+    const big = Buffer.alloc(40000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+    const large = proactor.recvfrom(server, 65536);
+    expect(await proactor.sendto(client, big, 0, server.getsockname())).toBe(big.length);
+    const [got, from] = await large;
+    expect(got.equals(big)).toBe(true);
+    expect(got.buffer.byteLength).toBe(big.length);
+    expect(from).toEqual(client.getsockname());
+    const empty = proactor.recvfrom(server, 8192);
+    await proactor.sendto(client, Buffer.alloc(0), 0, server.getsockname());
+    const [none, sender] = await empty;
+    expect(none.length).toBe(0);
+    expect(sender).toEqual(client.getsockname());
+  });
+
   it('recvfromInto fills the buffer and reports the sender', async () => {
-    const server = track(new Socket('inet', 'dgram'));
-    server.bind(['127.0.0.1', 0]);
-    const client = track(new Socket('inet', 'dgram'));
-    client.bind(['127.0.0.1', 0]);
+    const [server, client] = udpPair();
     const buf = Buffer.alloc(8);
     const got = proactor.recvfromInto(server, buf);
     await proactor.sendto(client, Buffer.from('pong'), 0, server.getsockname());

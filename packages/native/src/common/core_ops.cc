@@ -153,17 +153,18 @@ Napi::Value Core::BufferOp(const Napi::CallbackInfo& info, OpKind kind) {
     op->flags = flags;
     return StartGathered(info, 1, op);
   }
-  bool sized = kind == OpKind::kRecv && IsSize(info, 1);
+  bool receive = kind == OpKind::kRecv || kind == OpKind::kRecvFrom;
+  bool sized = receive && IsSize(info, 1);
   size_t size = sized ? SizeArg(info, 1) : 0;
   args::Bytes buf = sized ? args::Bytes{} : args::ByteView(info, 1, "buffer");
   auto flags = static_cast<int32_t>(args::Integer(info, 2, "flags", 0, kMaxFlags, true, 0));
-  uint32_t hand_out_at = kind == OpKind::kRecv ? HandOutAt(info, 3) : 0;
+  uint32_t hand_out_at = receive ? HandOutAt(info, 3) : 0;
   Op* op = NewOp(info.Env(), kind);
   op->handle = handle;
   op->flags = flags;
   op->hand_out_at = hand_out_at;
   if (sized) return StartNewBuffer(info.Env(), op, size);
-  return StartBuffered(info.Env(), op, buf, kind == OpKind::kRecv || kind == OpKind::kRecvFrom);
+  return StartBuffered(info.Env(), op, buf, receive);
 }
 
 // recv(handle, buf, flags = 0, handOutAt = 0): result = bytes received (0
@@ -177,8 +178,9 @@ Napi::Value Core::Recv(const Napi::CallbackInfo& info) { return BufferOp(info, O
 // send(handle, buf, flags = 0): result = bytes sent.
 Napi::Value Core::Send(const Napi::CallbackInfo& info) { return BufferOp(info, OpKind::kSend); }
 
-// recvFrom(handle, buf, flags = 0): result = bytes; the sender's address is
-// in `addresses` for the record.
+// recvFrom(handle, buf, flags = 0, handOutAt = 0): result = bytes; the
+// sender's address is in `addresses` for the record. buf may be a size, and
+// handOutAt is as for recv.
 Napi::Value Core::RecvFrom(const Napi::CallbackInfo& info) {
   return BufferOp(info, OpKind::kRecvFrom);
 }
