@@ -72,25 +72,23 @@ export interface NativeCore {
    * Receives into buf (the whole view). Result: bytes, 0 at EOF. With
    * handOutAt > 0, a receive of at least handOutAt bytes is not copied into
    * buf: the native memory the OS received into becomes a new Buffer of
-   * exactly those bytes, found in `received` (no copy).
+   * exactly those bytes, found in `received` (no copy). Given a size
+   * instead of buf, it receives up to that many bytes into a new Buffer of
+   * exactly the bytes received (handed out from handOutAt bytes on, else a
+   * copy), found in `received` (none at EOF).
    */
-  recv(handle: number, buf: Uint8Array, flags?: number, handOutAt?: number): number;
-  /**
-   * Receives up to `size` bytes into a new Buffer of exactly the bytes
-   * received (handed out from the op's memory from handOutAt bytes on,
-   * else a copy), found in `received`. Result: bytes, 0 at EOF (no Buffer).
-   */
-  recv(handle: number, size: number, flags?: number, handOutAt?: number): number;
+  recv(handle: number, buf: Uint8Array | number, flags?: number, handOutAt?: number): number;
   /**
    * Sends buf (the whole view), or every view of a list in order as one
    * gathered send (the views are copied into the op's one native buffer,
    * the copy every send makes). Result: bytes sent.
    */
   send(handle: number, buf: Uint8Array | readonly Uint8Array[], flags?: number): number;
-  /** Receives a datagram into buf. Result: bytes; the sender is in `addresses`. */
-  recvFrom(handle: number, buf: Uint8Array, flags?: number, handOutAt?: number): number;
-  /** Receives a datagram into a new Buffer of exactly its bytes, as recv(handle, size). */
-  recvFrom(handle: number, size: number, flags?: number, handOutAt?: number): number;
+  /**
+   * Receives a datagram into buf. Result: bytes; the sender is in
+   * `addresses`. handOutAt, and a size instead of buf, as for recv.
+   */
+  recvFrom(handle: number, buf: Uint8Array | number, flags?: number, handOutAt?: number): number;
   /** Sends a datagram to an encoded address. Result: bytes sent. */
   sendTo(handle: number, buf: Uint8Array, flags: number, address: Uint8Array): number;
   /** Accepts a connection. Result: the new socket's handle; the peer is in `addresses`. */
@@ -99,10 +97,11 @@ export interface NativeCore {
   connect(handle: number, address: Uint8Array, family: number): number;
   /** Sends count bytes (0: to the end) of file from offset. Result: bytes sent. */
   sendFile(socket: number, file: number, offset: number, count: number): number;
-  /** Reads a file or pipe into buf at offset (-1: the current position). Result: bytes, 0 at EOF. handOutAt as for recv. */
-  read(handle: number, buf: Uint8Array, offset?: number, handOutAt?: number): number;
-  /** Reads up to `size` bytes into a new Buffer, as recv(handle, size). */
-  read(handle: number, size: number, offset?: number, handOutAt?: number): number;
+  /**
+   * Reads a file or pipe into buf at offset (-1: the current position).
+   * Result: bytes, 0 at EOF. handOutAt, and a size instead of buf, as for recv.
+   */
+  read(handle: number, buf: Uint8Array | number, offset?: number, handOutAt?: number): number;
   /** Writes buf (or a list of views, gathered as send) to a file or pipe at offset (-1: the current position). Result: bytes. */
   write(handle: number, buf: Uint8Array | readonly Uint8Array[], offset?: number): number;
   /** Waits for a client on a named-pipe instance (Windows). Result: 0. */

@@ -63,31 +63,30 @@ export const HAND_OUT_AT = 16 * 1024;
 // A read of _recvChunk: the bytes in the buffer it was given, or the Buffer
 // handed out for it (in `received`, slot `index`; the last slot for one
 // finished at once), taken so that nothing keeps it there.
-const finishChunk: Finisher = (fut, n, index) => {
-  if (n >= HAND_OUT_AT) {
-    const received = (fut._canceller as IocpProactor)._received;
-    const slot = index < 0 ? received.length - 1 : index;
-    const data = received[slot];
-    if (data !== undefined) {
-      received[slot] = undefined;
-      return data;
-    }
-  }
-  return n;
-};
+const finishChunk: Finisher = (fut, n, index) =>
+  (n >= HAND_OUT_AT && takeReceived(fut, index)) || n;
 /** From this size on, recv(conn, nbytes) receives into a Buffer the core makes (see recv). */
 const NEW_BUFFER_FROM = 4096;
 // A recv into a new Buffer: the Buffer the core put in `received` (none at
 // end of file).
 const finishNewBuffer: Finisher = (fut, n, index) => {
   if (n === 0) return Buffer.alloc(0);
+  const data = takeReceived(fut, index);
+  if (data === undefined) throw new Error(`${fut._what}: the received bytes were not delivered`);
+  return data;
+};
+/**
+ * Takes the Buffer the core put in `received` for completion record `index`
+ * (-1: the op finished during its call, the last slot), so that nothing
+ * keeps it there.
+ */
+function takeReceived(fut: OverlappedFuture<unknown>, index: number): Buffer | undefined {
   const received = (fut._canceller as IocpProactor)._received;
   const slot = index < 0 ? received.length - 1 : index;
   const data = received[slot];
-  if (data === undefined) throw new Error(`${fut._what}: the received bytes were not delivered`);
-  received[slot] = undefined;
+  if (data !== undefined) received[slot] = undefined;
   return data;
-};
+}
 const finishRecvfromNew: Finisher = (fut, n, index, addrLen) => [
   finishNewBuffer(fut, n, index, addrLen),
   (fut._canceller as IocpProactor)._address(index, addrLen),
@@ -408,17 +407,11 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       // The core makes a Buffer of exactly the bytes received (the memory
       // the OS wrote, from HAND_OUT_AT on): no nbytes-sized allocation kept
       // alive by a short result, and no copy for a large one.
-      const id =
-        conn instanceof Socket
-          ? this._core.recv(handle, nbytes, flags, HAND_OUT_AT)
-          : this._core.read(handle, nbytes, -1, HAND_OUT_AT);
+      const id = this._startRead(conn, handle, nbytes, flags, HAND_OUT_AT);
       return this._trackRead('recv', id, finishNewBuffer, conn, null);
     }
     const buf = Buffer.allocUnsafe(nbytes);
-    const id =
-      conn instanceof Socket
-        ? this._core.recv(handle, buf, flags)
-        : this._core.read(handle, buf, -1);
+    const id = this._startRead(conn, handle, buf, flags);
     return this._trackRead('recv', id, finishRecv, conn, buf);
   }
 
@@ -433,10 +426,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   recvInto(conn: Connection, buf: Uint8Array, flags = 0): OverlappedFuture<number> {
     checkBytes(buf);
     const handle = this._prepare(conn, flags);
-    const id =
-      conn instanceof Socket
-        ? this._core.recv(handle, buf, flags)
-        : this._core.read(handle, buf, -1);
+    const id = this._startRead(conn, handle, buf, flags);
     return this._trackRead('recv_into', id, finishCount, conn, buf);
   }
 
@@ -450,11 +440,25 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   _recvChunk(conn: Connection, buf: Uint8Array): OverlappedFuture<number | Buffer> {
     checkBytes(buf);
     const handle = this._prepare(conn, 0);
-    const id =
-      conn instanceof Socket
-        ? this._core.recv(handle, buf, 0, HAND_OUT_AT)
-        : this._core.read(handle, buf, -1, HAND_OUT_AT);
+    const id = this._startRead(conn, handle, buf, 0, HAND_OUT_AT);
     return this._trackRead('recv_into', id, finishChunk, conn, buf);
+  }
+
+  /**
+   * Starts a read into `buf` (or into a new Buffer of up to that many
+   * bytes): recv on a socket, ReadFile/read at the current position on a
+   * pipe. Returns the op's id or a negated error.
+   */
+  private _startRead(
+    conn: Connection,
+    handle: number,
+    buf: Uint8Array | number,
+    flags: number,
+    handOutAt = 0,
+  ): number {
+    return conn instanceof Socket
+      ? this._core.recv(handle, buf, flags, handOutAt)
+      : this._core.read(handle, buf, -1, handOutAt);
   }
 
   /** The checks every operation on a connection starts with; returns its handle. */

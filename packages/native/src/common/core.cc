@@ -209,8 +209,7 @@ Napi::Value Core::Start(Napi::Env env, Op* op) {
   }
   int err = backend_->Submit(op);
   if (err < 0) {
-    ops_.Release(op);
-    OnPendingChanged();
+    DropOp(op);
     return Napi::Number::New(env, err);
   }
   if (err == Backend::kDoneNow) {
@@ -218,13 +217,17 @@ Napi::Value Core::Start(Napi::Env env, Op* op) {
     if (op->done_result > 0) op->done_result = Deliver(op, op->done_result, kCompletionCapacity);
     immediate_[0] = static_cast<int32_t>(id);
     immediate_[1] = op->done_result;
-    ops_.Release(op);
-    OnPendingChanged();
+    DropOp(op);
   } else {
     // A send that waits: its bytes become its own before JavaScript runs.
     op->Adopt();
   }
   return Napi::Number::New(env, id);
+}
+
+void Core::DropOp(Op* op) {
+  ops_.Release(op);
+  OnPendingChanged();
 }
 
 // Keeps Node's loop (and this object) alive exactly while ops are pending,
@@ -389,12 +392,13 @@ int Core::HandOut(Op* op, int32_t result, uint32_t slot) {
     uint8_t* mem = op->bounce;
     // Gives back what a short receive left unused (realloc shrinks in place).
     if (op->bounce_capacity - n >= 4096) {
-      auto* shrunk = static_cast<uint8_t*>(std::realloc(mem, n == 0 ? 1 : n));
+      // (n >= 1: only a receive that brought bytes is handed out.)
+      auto* shrunk = static_cast<uint8_t*>(std::realloc(mem, n));
       if (shrunk != nullptr) {
         mem = shrunk;
         op->bounce = shrunk;
         op->data = shrunk;
-        op->bounce_capacity = n == 0 ? 1 : n;
+        op->bounce_capacity = n;
       }
     }
     napi_value buffer;

@@ -92,6 +92,9 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   // An op the backend finished at once has its id and result in immediate_.
   Napi::Value Start(Napi::Env env, Op* op);
   void OnPendingChanged();
+  // Releases an op no completion will come for (never started, refused,
+  // or finished during its call).
+  void DropOp(Op* op);
   // Calls onCompletions(count); skipped when JavaScript cannot run.
   void CallJs(uint32_t count);
   void CancelAll();

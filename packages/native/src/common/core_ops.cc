@@ -116,8 +116,7 @@ Napi::Value Core::StartBuffered(Napi::Env env, Op* op, const args::Bytes& buf, b
   bool lend = !receive && backend_->LendsSends() &&
               (op->kind == OpKind::kSend || op->kind == OpKind::kWrite);
   if (!UseBuffer(op, buf, receive, lend)) {
-    ops_.Release(op);
-    OnPendingChanged();
+    DropOp(op);
     throw Napi::RangeError::New(env, "buffer is too large (out of memory)");
   }
   return Start(env, op);
@@ -125,8 +124,7 @@ Napi::Value Core::StartBuffered(Napi::Env env, Op* op, const args::Bytes& buf, b
 
 Napi::Value Core::StartNewBuffer(Napi::Env env, Op* op, size_t size) {
   if (!op->Reserve(size)) {
-    ops_.Release(op);
-    OnPendingChanged();
+    DropOp(op);
     throw Napi::RangeError::New(env, "size is too large (out of memory)");
   }
   op->new_buffer = true;
@@ -137,8 +135,7 @@ Napi::Value Core::StartGathered(const Napi::CallbackInfo& info, size_t i, Op* op
   try {
     GatherBuffers(info, i, op);
   } catch (...) {
-    ops_.Release(op);
-    OnPendingChanged();
+    DropOp(op);
     throw;
   }
   return Start(info.Env(), op);
@@ -194,8 +191,7 @@ Napi::Value Core::SendTo(const Napi::CallbackInfo& info) {
   try {
     CopyAddress(info, 3, op);
   } catch (...) {
-    ops_.Release(op);
-    OnPendingChanged();
+    DropOp(op);
     throw;
   }
   op->handle = handle;
@@ -222,8 +218,7 @@ Napi::Value Core::Connect(const Napi::CallbackInfo& info) {
   try {
     CopyAddress(info, 1, op);
   } catch (...) {
-    ops_.Release(op);
-    OnPendingChanged();
+    DropOp(op);
     throw;
   }
   op->handle = handle;

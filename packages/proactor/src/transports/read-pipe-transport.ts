@@ -166,15 +166,20 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
             // cancel may have come too late to stop it: the OS finished it).
             if (this._closing && !fut.cancelled()) return;
             const result = fut.result();
-            // A large read's bytes come as their own Buffer (no copy).
-            length = typeof result === 'number' ? result : result.length;
-            // End of file: no new read.
-            if (length === 0) {
-              this._dataReceived(null, 0);
-              return;
+            if (typeof result !== 'number') {
+              // A large read's bytes come as their own Buffer (no copy).
+              data = result;
+              length = result.length;
+            } else {
+              length = result;
+              // End of file: no new read.
+              if (length === 0) {
+                this._dataReceived(null, 0);
+                return;
+              }
+              // A copy: the buffer is read into again.
+              data = copyReceived(this._data, length);
             }
-            // Otherwise a copy: the buffer is read into again.
-            data = typeof result === 'number' ? copyReceived(this._data, length) : result;
           } else {
             fut.cancel();
           }
