@@ -115,6 +115,12 @@ export interface NativeCore {
    */
   cancel(id: number): boolean | number;
   /**
+   * A pending receive into a buffer (recv, read, recvFrom given a buffer)
+   * stops pointing at it: its bytes are not copied there, and it still
+   * completes once with its count. True if id was such a receive.
+   */
+  dropBuffer(id: number): boolean;
+  /**
    * Refuses new operations and cancels pending ones. Returns true when the
    * backend was released now; otherwise it is released right after the batch
    * that delivers the last pending completion.

@@ -348,6 +348,20 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   }
 
   /**
+   * @internal A read started with a buffer (recvInto, _recvChunk) that is
+   * still pending stops writing into that buffer: what it brings is dropped
+   * (the future still settles with the count). The transports call it
+   * before they cancel a read into a BufferedProtocol's buffer on close, so
+   * a read that wins its cancel race never fills a buffer the protocol may
+   * have reused. Returns whether there was such a buffer to let go of.
+   */
+  _dropReadBuffer(fut: OverlappedFuture<unknown>): boolean {
+    const id = fut._id;
+    if (id < 0 || fut._canceller !== this) return false;
+    return this._core.dropBuffer(id);
+  }
+
+  /**
    * OperationCanceller: asks the OS to cancel a pending operation; the error
    * of a refused cancel. When the core says the operation is no longer
    * pending (false: it finished, or a send was cut after progress, and its

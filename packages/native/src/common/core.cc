@@ -58,6 +58,7 @@ Napi::Function Core::Define(Napi::Env env) {
                          InstanceMethod<&Core::AcceptPipe>("acceptPipe"),
                          InstanceMethod<&Core::WaitHandle>("waitHandle"),
                          InstanceMethod<&Core::Cancel>("cancel"),
+                         InstanceMethod<&Core::DropBuffer>("dropBuffer"),
                          InstanceMethod<&Core::Close>("close"),
                      });
 }
@@ -282,6 +283,21 @@ Napi::Value Core::Cancel(const Napi::CallbackInfo& info) {
   // An op the cancel could not undo is not cancelled: its completion, in a
   // later batch, carries what it did (received bytes, a send cut short).
   return Napi::Boolean::New(env, !op->has_outcome);
+}
+
+// dropBuffer(id): a pending receive into a caller's buffer stops pointing at
+// it: what the receive brings is not copied there (the op still completes
+// with its count, its bytes are dropped). The transports call it before
+// cancelling a read into a BufferedProtocol's buffer when they close, so a
+// read that wins its cancel race never writes into a buffer its protocol
+// may already have reused. Returns whether id was such a receive.
+Napi::Value Core::DropBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "id must be a number");
+  Op* op = ops_.Find(info[0].As<Napi::Number>().Uint32Value());
+  if (op == nullptr || torn_down_ || op->keep.IsEmpty()) return Napi::Boolean::New(env, false);
+  op->keep.Reset();
+  return Napi::Boolean::New(env, true);
 }
 
 // close(): refuses new operations and cancels whatever is pending. Returns

@@ -84,6 +84,7 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   // Empties these slots of `received`.
   void ClearReceived(const uint32_t* slots, size_t count);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value DropBuffer(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   // Acquires an op, or throws when the core is closed or full.

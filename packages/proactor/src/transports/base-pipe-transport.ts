@@ -136,6 +136,14 @@ export abstract class ProactorBasePipeTransport extends FlowControlTransport imp
     return this._buffer !== null;
   }
 
+  /** @internal Cancels the read in flight (close, abort). */
+  _cancelRead(): void {
+    const fut = this._readFut;
+    if (fut === null) return;
+    this._readFut = null;
+    fut.cancel();
+  }
+
   /** @internal Drops the write buffer (abort, fatal errors). */
   _dropBuffer(): void {
     this._buffer = null;
@@ -151,10 +159,7 @@ export abstract class ProactorBasePipeTransport extends FlowControlTransport imp
     if (!this._hasBufferedData() && this._writeFut === null) {
       this._loop.callSoon(this._callConnectionLost, null);
     }
-    if (this._readFut !== null) {
-      this._readFut.cancel();
-      this._readFut = null;
-    }
+    this._cancelRead();
   }
 
   // Port of _ProactorBasePipeTransport._fatal_error: an OSError is only
@@ -188,10 +193,7 @@ export abstract class ProactorBasePipeTransport extends FlowControlTransport imp
       this._writeFut.cancel();
       this._writeFut = null;
     }
-    if (this._readFut !== null) {
-      this._readFut.cancel();
-      this._readFut = null;
-    }
+    this._cancelRead();
     this._pendingWrite = 0;
     this._dropBuffer();
     this._loop.callSoon(this._callConnectionLost, exc);

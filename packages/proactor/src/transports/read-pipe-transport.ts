@@ -3,8 +3,22 @@
 // one is copied into a buffer the transport owns and reuses, and the
 // protocol gets a copy of the filled bytes; a large one (HAND_OUT_AT bytes
 // or more) comes as a Buffer of its own, the memory the OS received into,
-// which goes to the protocol as it is (no copy in this process). A
-// BufferedProtocol gets the bytes in its own buffers (getBuffer/bufferUpdated).
+// which goes to the protocol as it is (no copy in this process).
+//
+// A BufferedProtocol's reads go straight into the buffer its getBuffer(-1)
+// returns (as asyncio's selector transport does with recv_into; CPython's
+// proactor reads into its own buffer and copies): the OS receives into the
+// operation's own memory as always, the core copies the bytes into the
+// protocol's buffer when the read completes, and bufferUpdated(n) follows.
+// No allocation per read and one copy, which is what BufferedProtocol is
+// for. The protocol must leave that buffer alone until bufferUpdated (or
+// connectionLost). Closing drops the buffer from a read still in flight
+// (proactor._dropReadBuffer), so a read that wins its cancel race never
+// writes into a buffer the protocol may already have reused. A read that
+// finishes while reading is paused is copied out of the protocol's buffer
+// and delivered through getBuffer/bufferUpdated on resumeReading(), and one
+// that finishes after setProtocol() changed the protocol reaches the new
+// protocol as a copy.
 // pauseReading() never cancels the read in flight (bpo-33694): what it
 // brings while reading is paused is kept and delivered on resumeReading().
 //
@@ -13,9 +27,20 @@
 import { ConnectionAbortedError, ConnectionResetError, OSError, RuntimeError, logger } from '@iocp/futures';
 import type { Future } from '@iocp/futures';
 
-import type { BufferedProtocol, Protocol } from '../protocols';
+import type { OverlappedFuture } from '../overlapped-future';
+
+import type { BaseProtocol, BufferedProtocol, Protocol } from '../protocols';
 import { ProactorBasePipeTransport } from './base-pipe-transport';
 import { copyReceived } from './received-copy';
+
+/** What a wrong getBuffer() result was, for its TypeError. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return value.constructor?.name ?? 'an object';
+}
+
+const GET_BUFFER_FAILED = 'Fatal error: protocol.get_buffer() call failed.';
 
 /** CPython's buffer_size default: one read is at most 64 KiB. */
 export const READ_BUFFER_SIZE = 64 * 1024;
@@ -50,8 +75,12 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
     /** @internal The copy of those bytes. */
     _pendingData: Buffer | null = null;
     /** @internal */ _paused = true;
-    /** @internal The buffer every read goes into. */
+    /** @internal The buffer every read goes into (but a BufferedProtocol's). */
     readonly _data: Buffer = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
+    /** @internal The BufferedProtocol buffer the read in flight fills, or null (it fills _data). */
+    _readInto: Uint8Array | null = null;
+    /** @internal The protocol that lent _readInto. */
+    _readIntoProto: BaseProtocol | null = null;
 
     /** @internal The read future's done callback (bound once). */
     readonly _onReadDone = (fut: Future<number | Buffer>): void => {
@@ -133,7 +162,10 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
       }
       if (this._buffered) {
         try {
-          feedDataToBufferedProto(this._protocol as BufferedProtocol, data as Buffer);
+          const proto = this._protocol as BufferedProtocol;
+          // null: the bytes are in the protocol's own buffer already.
+          if (data === null) proto.bufferUpdated(length);
+          else feedDataToBufferedProto(proto, data);
         } catch (exc) {
           this._fatalError(exc, 'Fatal error: protocol.buffer_updated() call failed.');
         }
@@ -160,6 +192,10 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
       let data: Buffer | null = null;
       if (fut !== null) {
         this._readFut = null;
+        const into = this._readInto;
+        const lender = this._readIntoProto;
+        this._readInto = null;
+        this._readIntoProto = null;
         try {
           if (fut.done()) {
             // Once close() was called, what a read brings is ignored (its
@@ -177,8 +213,13 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
                 this._dataReceived(null, 0);
                 return;
               }
-              // A copy: the buffer is read into again.
-              data = copyReceived(this._data, length);
+              if (into === null) {
+                // A copy: the buffer is read into again.
+                data = copyReceived(this._data, length);
+              } else if (this._paused || lender !== this._protocol || !this._buffered) {
+                // Not delivered in place now (see the header): a copy.
+                data = copyReceived(into, length);
+              }
             }
           } else {
             fut.cancel();
@@ -208,13 +249,55 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
       if (this._closing || this._paused || this._readFut !== null) return;
       const sock = this._sock;
       if (sock === null) return;
+      const proactor = this._loop._proactor;
+      let into: Uint8Array | null = null;
+      if (this._buffered) {
+        into = this._protocolBuffer();
+        if (into === null) return;
+      }
       try {
-        this._readFut = this._loop._proactor._recvChunk(sock, this._data);
+        this._readFut = into === null ? proactor._recvChunk(sock, this._data) : proactor.recvInto(sock, into);
       } catch (exc) {
-        this._readFailed(exc);
+        // recvInto refuses a buffer it cannot fill (a detached one).
+        if (into !== null && exc instanceof TypeError) this._fatalError(exc, GET_BUFFER_FAILED);
+        else this._readFailed(exc);
         return;
       }
+      if (into !== null) {
+        this._readInto = into;
+        this._readIntoProto = this._protocol;
+      }
       this._readFut.addDoneCallback(this._onReadDone);
+    }
+
+    /**
+     * @internal Port of the selector transport's get_buffer(-1) checks: the
+     * buffer a BufferedProtocol lends the next read, or null after a fatal
+     * error (getBuffer threw, or gave no bytes to fill).
+     */
+    _protocolBuffer(): Uint8Array | null {
+      try {
+        const buf: unknown = (this._protocol as BufferedProtocol).getBuffer(-1);
+        if (!(buf instanceof Uint8Array)) {
+          throw new TypeError(`getBuffer() must return a Uint8Array, got ${describeValue(buf)}`);
+        }
+        if (buf.length === 0) throw new RuntimeError('get_buffer() returned an empty buffer');
+        return buf;
+      } catch (exc) {
+        this._fatalError(exc, GET_BUFFER_FAILED);
+        return null;
+      }
+    }
+
+    /** @internal The read in flight is cancelled (close, abort): it fills no protocol buffer any more. */
+    override _cancelRead(): void {
+      const fut = this._readFut;
+      if (fut !== null && this._readInto !== null) {
+        this._loop._proactor._dropReadBuffer(fut as OverlappedFuture<unknown>);
+        this._readInto = null;
+        this._readIntoProto = null;
+      }
+      super._cancelRead();
     }
 
     /** @internal A read that failed (its result, or starting it), as _loop_reading's except clauses. */
