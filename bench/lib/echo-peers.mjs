@@ -45,6 +45,7 @@ const iocp = (backend, id, task = false) => {
 /** @iocp's layers on one backend: a BaseProactorEventLoop serving in `style` (peers/iocp-layers-echo.mjs). */
 const LAYER_LABELS = {
   protocol: 'Protocol',
+  buffered: 'BufferedProtocol',
   'streams-read': 'streams read(n)',
   'streams-line': 'streams readline',
   duplex: 'asDuplex pipe',
@@ -145,16 +146,22 @@ export const DUPLEX_PEERS = [
 ];
 
 /** @iocp pipes on one backend: startServingPipe with a Protocol echo (peers/iocp-pipe-echo.mjs). */
-const iocpPipe = (backend) => {
+const iocpPipe = (backend, style = 'protocol') => {
   const script = path.join(PEERS_DIR, 'iocp-pipe-echo.mjs');
+  const b = backend === 'io_uring' ? 'uring' : backend;
+  const styleArgs = style === 'protocol' ? [] : ['--style', style];
   return {
-    id: `iocp-pipe-${backend === 'io_uring' ? 'uring' : backend}`,
-    label: `@iocp/pipes (${backend}) Protocol`,
+    id: style === 'protocol' ? `iocp-pipe-${b}` : `iocp-pipe-${style}-${b}`,
+    label: `@iocp/pipes (${backend}) ${LAYER_LABELS[style]}`,
     kind: 'iocp',
-    check: () => checkPeer([script, '--check'], { env: { IOCP_BACKEND: backend } }),
-    command: () => [process.execPath, [script], { IOCP_BACKEND: backend }],
+    check: () => checkPeer([script, ...styleArgs, '--check'], { env: { IOCP_BACKEND: backend } }),
+    command: () => [process.execPath, [script, ...styleArgs], { IOCP_BACKEND: backend }],
   };
 };
 
 /** The pipe echo's peers (a Unix socket path on Linux): the C ceilings, Node net on the same path, @iocp/pipes. */
 export const PIPE_PEERS = [C_EPOLL, C_URING, NODE_NET, iocpPipe('io_uring'), iocpPipe('epoll')];
+
+/** The bulk peers beside them: the same servers with a BufferedProtocol (asyncio's protocol for bulk data). */
+export const PIPE_BUFFERED_PEERS = [iocpPipe('io_uring', 'buffered'), iocpPipe('epoll', 'buffered')];
+export const ECHO_BUFFERED_PEERS = [iocpLayer('io_uring', 'buffered'), iocpLayer('epoll', 'buffered')];

@@ -1,9 +1,16 @@
 // The echo workloads' shared runner: start every available echo server
 // (pinned to the server CPU), drive each with the C load generator in
 // interleaved rounds, stop them all.
-import { DUPLEX_PEERS, ECHO_PEERS, PIPE_PEERS, STREAMS_PEERS } from './echo-peers.mjs';
+import {
+  DUPLEX_PEERS,
+  ECHO_BUFFERED_PEERS,
+  ECHO_PEERS,
+  PIPE_BUFFERED_PEERS,
+  PIPE_PEERS,
+  STREAMS_PEERS,
+} from './echo-peers.mjs';
 
-export { DUPLEX_PEERS, ECHO_PEERS, PIPE_PEERS, STREAMS_PEERS };
+export { DUPLEX_PEERS, ECHO_BUFFERED_PEERS, ECHO_PEERS, PIPE_BUFFERED_PEERS, PIPE_PEERS, STREAMS_PEERS };
 
 /**
  * Runs one echo workload. `mode` is 'echo' (round trips of `size` bytes over
@@ -121,3 +128,7 @@ export const protocolTargets = (vs, factor, what) =>
 /** The @iocp/pipes peers' targets against `vs`, on both Linux backends. */
 export const pipeTargets = (vs, factor, what) =>
   peerTargets(['iocp-pipe-uring', 'iocp-pipe-epoll'].map((peer) => ({ peer, vs, factor, what })));
+
+/** The BufferedProtocol peers' targets (ids from ECHO_BUFFERED_PEERS / PIPE_BUFFERED_PEERS). */
+export const bufferedTargets = (ids, vs, factor, what) =>
+  peerTargets(ids.map((peer) => ({ peer, vs, factor, what })));

@@ -86,3 +86,34 @@ export function printCheck(loaded) {
     ) + '\n',
   );
 }
+
+/** The echo Protocol of the @iocp peers: writes back every chunk it receives. */
+export class EchoProtocol {
+  connectionMade(transport) {
+    this.transport = transport;
+  }
+  dataReceived(data) {
+    this.transport.write(data);
+  }
+}
+
+/**
+ * The echo BufferedProtocol (asyncio's protocol for bulk data): every read
+ * goes into the connection's one 64 KiB buffer, and what arrived is written
+ * back from it (the transport sends it at once or keeps a copy, so the
+ * buffer can take the next read right away). No allocation per read.
+ */
+export class BufferedEchoProtocol {
+  constructor() {
+    this.buf = Buffer.allocUnsafe(65536);
+  }
+  connectionMade(transport) {
+    this.transport = transport;
+  }
+  getBuffer() {
+    return this.buf;
+  }
+  bufferUpdated(n) {
+    this.transport.write(this.buf.subarray(0, n));
+  }
+}

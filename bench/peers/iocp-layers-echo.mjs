@@ -2,6 +2,8 @@
 // a BaseProactorEventLoop serving through
 // - --style protocol:     a Protocol whose dataReceived writes the data back
 //                          (asyncio's fastest path; compare uvloop Protocol);
+// - --style buffered:     a BufferedProtocol reading into one buffer per
+//                          connection and writing back from it (bulk data);
 // - --style streams-read: startServer + reader.read(65536) / write / drain;
 // - --style streams-line: startServer + readline() / write / drain (the
 //                          load generator ends each message with '\n');
@@ -15,7 +17,7 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadIocp, printCheck } from '../lib/iocp-peer.mjs';
+import { BufferedEchoProtocol, EchoProtocol, loadIocp, printCheck } from '../lib/iocp-peer.mjs';
 import { packageDir } from '../lib/iocp-require.mjs';
 
 const args = process.argv.slice(2);
@@ -27,6 +29,7 @@ const style = opt('--style') ?? 'protocol';
 const selector = opt('--loop') === 'selector';
 const NEEDS = {
   protocol: ['BaseProactorEventLoop'],
+  buffered: ['BaseProactorEventLoop'],
   'streams-read': ['BaseProactorEventLoop', 'startServer'],
   'streams-line': ['BaseProactorEventLoop', 'startServer'],
   duplex: ['BaseProactorEventLoop', 'asDuplex'],
@@ -37,15 +40,6 @@ function check(loaded) {
   if (!NEEDS[style]) return { reason: `unknown style ${style}` };
   const missing = NEEDS[style].filter((n) => typeof loaded.proactorPkg[n] !== 'function');
   return missing.length ? { reason: `@iocp/proactor has no ${missing.join(', ')}` } : loaded;
-}
-
-class EchoProtocol {
-  connectionMade(transport) {
-    this.transport = transport;
-  }
-  dataReceived(data) {
-    this.transport.write(data);
-  }
 }
 
 async function echoRead(reader, writer) {
@@ -84,6 +78,8 @@ async function serve(pkg) {
   switch (style) {
     case 'protocol':
       return getLoop(pkg).createServer(() => new EchoProtocol(), '127.0.0.1', port, opts);
+    case 'buffered':
+      return getLoop(pkg).createServer(() => new BufferedEchoProtocol(), '127.0.0.1', port, opts);
     case 'streams-read':
       return pkg.startServer(echoRead, '127.0.0.1', port, opts);
     case 'streams-line':

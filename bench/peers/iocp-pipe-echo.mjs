@@ -1,12 +1,13 @@
 // @iocp pipe echo server: a PipeServer from @iocp/pipes served by
 // startServingPipe on a BaseProactorEventLoop, with a Protocol that writes
 // back what it receives (the pipe counterpart of iocp-layers-echo.mjs
-// --style protocol). On Linux a pipe is a Unix socket and an absolute path
+// --style protocol), or with --style buffered a BufferedProtocol that reads
+// into one buffer per connection and writes back from it. On Linux a pipe is a Unix socket and an absolute path
 // is used as the pipe's address as it is, so the harness's --unix PATH is
 // the address. The backend is whatever IOCP_BACKEND forces.
-// Usage: node iocp-pipe-echo.mjs --unix PATH | node iocp-pipe-echo.mjs --check
+// Usage: node iocp-pipe-echo.mjs [--style protocol|buffered] --unix PATH | ... --check
 // Prints "LISTENING <path>" once ready; exits when stdin closes.
-import { loadIocp, printCheck } from '../lib/iocp-peer.mjs';
+import { BufferedEchoProtocol, EchoProtocol, loadIocp, printCheck } from '../lib/iocp-peer.mjs';
 import { requireIocp } from '../lib/iocp-require.mjs';
 
 const args = process.argv.slice(2);
@@ -14,8 +15,11 @@ const opt = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
+const STYLES = { protocol: EchoProtocol, buffered: BufferedEchoProtocol };
+const style = opt('--style') ?? 'protocol';
 
 function load() {
+  if (!STYLES[style]) return { reason: `unknown style ${style}` };
   const loaded = loadIocp();
   if (loaded.reason) return loaded;
   let pipesPkg;
@@ -32,15 +36,6 @@ function load() {
   return { ...loaded, pipesPkg };
 }
 
-class EchoProtocol {
-  connectionMade(transport) {
-    this.transport = transport;
-  }
-  dataReceived(data) {
-    this.transport.write(data);
-  }
-}
-
 async function main({ proactorPkg, pipesPkg }) {
   const path = opt('--unix');
   if (!path) throw new Error('iocp-pipe-echo serves pipes only: give --unix PATH');
@@ -48,7 +43,7 @@ async function main({ proactorPkg, pipesPkg }) {
   process.stdin.on('end', () => process.exit(0));
   process.stdin.resume();
   await loop.runUntilComplete(async () => {
-    await pipesPkg.startServingPipe(loop, () => new EchoProtocol(), path);
+    await pipesPkg.startServingPipe(loop, () => new STYLES[style](), path);
     process.stdout.write(`LISTENING ${path}\n`);
     await loop.createFuture();
   });
