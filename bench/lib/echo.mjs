@@ -129,6 +129,6 @@ export const protocolTargets = (vs, factor, what) =>
 export const pipeTargets = (vs, factor, what) =>
   peerTargets(['iocp-pipe-uring', 'iocp-pipe-epoll'].map((peer) => ({ peer, vs, factor, what })));
 
-/** The BufferedProtocol peers' targets (ids from ECHO_BUFFERED_PEERS / PIPE_BUFFERED_PEERS). */
-export const bufferedTargets = (ids, vs, factor, what) =>
-  peerTargets(ids.map((peer) => ({ peer, vs, factor, what })));
+/** Targets of a list of peers (ECHO_BUFFERED_PEERS, PIPE_BUFFERED_PEERS) against `vs`. */
+export const listTargets = (peers, vs, factor, what) =>
+  peerTargets(peers.map(({ id }) => ({ peer: id, vs, factor, what })));

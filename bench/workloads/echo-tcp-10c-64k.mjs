@@ -4,7 +4,7 @@ import {
   ECHO_BUFFERED_PEERS,
   ECHO_PEERS,
   allTargets,
-  bufferedTargets,
+  listTargets,
   echoTarget,
   protocolTargets,
   runEcho,
@@ -24,10 +24,5 @@ export const run = (ctx) => runEcho(ctx, { conns: 10, size: 65536, peers: PEERS 
 export const targets = allTargets(
   echoTarget(2, 'at 64 KiB'),
   protocolTargets('ceiling', 0.8, 'at 64 KiB'),
-  bufferedTargets(
-    ECHO_BUFFERED_PEERS.map((p) => p.id),
-    'ceiling',
-    0.8,
-    'at 64 KiB',
-  ),
+  listTargets(ECHO_BUFFERED_PEERS, 'ceiling', 0.8, 'at 64 KiB'),
 );

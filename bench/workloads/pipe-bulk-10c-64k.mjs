@@ -7,7 +7,7 @@ import {
   PIPE_BUFFERED_PEERS,
   PIPE_PEERS,
   allTargets,
-  bufferedTargets,
+  listTargets,
   pipeTargets,
   runEcho,
 } from '../lib/echo.mjs';
@@ -25,10 +25,5 @@ export const run = (ctx) =>
   runEcho(ctx, { conns: 10, size: 65536, transport: 'unix', peers: PEERS });
 export const targets = allTargets(
   pipeTargets('ceiling', 0.8, 'at 64 KiB'),
-  bufferedTargets(
-    PIPE_BUFFERED_PEERS.map((p) => p.id),
-    'ceiling',
-    0.8,
-    'at 64 KiB',
-  ),
+  listTargets(PIPE_BUFFERED_PEERS, 'ceiling', 0.8, 'at 64 KiB'),
 );

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { availableBackends, native } from '@iocp/native';
 import type { BackendName } from '@iocp/native';
 
-import { Harness, thrown } from './helpers';
+import { Harness, expectArgError, thrown } from './helpers';
 
 /** A Uint8Array over an ArrayBuffer that was transferred away. */
 function detachedView(): Uint8Array {
@@ -53,7 +53,9 @@ describe.each(availableBackends())('buffer lifetime on %s', (backend: BackendNam
     expect(err.name).toBe('TypeError');
     expect(t.core.pending).toBe(0);
     const got = t.start((c) => c.recvFrom(u.handle, Buffer.alloc(16)));
-    expect((await t.run((c) => c.sendTo(u.handle, Buffer.from('ok'), 0, u.address))).result).toBe(2);
+    expect((await t.run((c) => c.sendTo(u.handle, Buffer.from('ok'), 0, u.address))).result).toBe(
+      2,
+    );
     expect((await got.done).result).toBe(2);
   });
 
@@ -74,7 +76,7 @@ describe.each(availableBackends())('buffer lifetime on %s', (backend: BackendNam
     expect((await t.recv(b, 16)).data.toString()).toBe('next');
   });
 
-  it('a recv whose buffer is transferred to a worker never writes into the worker\'s buffer', async () => {
+  it("a recv whose buffer is transferred to a worker never writes into the worker's buffer", async () => {
     const [a, b] = t.pair();
     const worker = new Worker(
       `const { parentPort } = require('node:worker_threads');
@@ -137,5 +139,89 @@ describe.each(availableBackends())('buffer lifetime on %s', (backend: BackendNam
     await t.dispose();
     expect(native.leakedOperations()).toBe(before);
     t = new Harness(backend);
+  });
+
+  // dropBuffer(id): a pending receive stops pointing at the buffer it was
+  // given, so whatever it brings is never copied there (the transports use
+  // it when they close with a read in flight into a BufferedProtocol's
+  // buffer, which the protocol may reuse at once).
+  describe('dropBuffer', () => {
+    beforeEach(() => {
+      t.core.allowImmediate(true);
+    });
+
+    it('a pending recv completes with its count but leaves the dropped buffer untouched', async () => {
+      const [a, b] = t.pair();
+      const buf = Buffer.alloc(64, 0xaa);
+      const op = t.start((core) => core.recv(b, buf));
+      expect(op.id).toBeGreaterThanOrEqual(0);
+      expect(t.core.dropBuffer(op.id)).toBe(true);
+      // Twice: the second finds no buffer to drop.
+      expect(t.core.dropBuffer(op.id)).toBe(false);
+      await t.sendAll(a, Buffer.from('dropped bytes'));
+      const c = await op.done;
+      expect(c.result).toBe('dropped bytes'.length);
+      expect(buf.every((x) => x === 0xaa)).toBe(true);
+      // The receive took those bytes: the next one gets what follows them.
+      await t.sendAll(a, Buffer.from('next'));
+      const next = await t.recv(b, 64);
+      expect(next.data.toString()).toBe('next');
+    });
+
+    it('a pending read (read at the current position) drops its buffer the same way', async () => {
+      const [a, b] = t.pair();
+      const buf = Buffer.alloc(32, 0x55);
+      const op = t.start((core) => core.read(b, buf, -1));
+      expect(t.core.dropBuffer(op.id)).toBe(true);
+      await t.sendAll(a, Buffer.from('xyz'));
+      expect((await op.done).result).toBe(3);
+      expect(buf.every((x) => x === 0x55)).toBe(true);
+    });
+
+    it('is false for what has no buffer to drop: an unknown id, a send, a receive given a size', async () => {
+      const [a, b] = t.pair();
+      expect(t.core.dropBuffer(0x7fffff)).toBe(false);
+      const sized = t.start((core) => core.recv(b, 16));
+      expect(t.core.dropBuffer(sized.id)).toBe(false);
+      await t.sendAll(a, Buffer.from('sized'));
+      const c = await sized.done;
+      expect(c.result).toBe(5);
+      expect(c.received?.toString()).toBe('sized');
+      // A send finished during its call has no id left; one that waits is
+      // found but has no buffer of the caller's (it owns a copy).
+      t.core.allowImmediate(false);
+      const send = t.start((core) => core.send(a, Buffer.from('s')));
+      expect(t.core.dropBuffer(send.id)).toBe(false);
+      expect((await send.done).result).toBe(1);
+      expect((await t.recv(b, 8)).data.toString()).toBe('s');
+    });
+
+    it('a finished op is not found', async () => {
+      const [a, b] = t.pair();
+      const buf = Buffer.alloc(8);
+      const op = t.start((core) => core.recv(b, buf));
+      await t.sendAll(a, Buffer.from('ok'));
+      expect((await op.done).result).toBe(2);
+      expect(buf.subarray(0, 2).toString()).toBe('ok');
+      expect(t.core.dropBuffer(op.id)).toBe(false);
+    });
+
+    it('throws TypeError for an id that is not a number', () => {
+      expectArgError(() => t.core.dropBuffer('1' as unknown as number), 'TypeError', 'id');
+    });
+
+    it('leaves a recvFrom into a buffer untouched too', async () => {
+      const u1 = t.udp();
+      const u2 = t.udp();
+      const buf = Buffer.alloc(16, 0x11);
+      const op = t.start((core) => core.recvFrom(u2.handle, buf));
+      expect(t.core.dropBuffer(op.id)).toBe(true);
+      const sent = await t.run((core) =>
+        core.sendTo(u1.handle, Buffer.from('dgram'), 0, u2.address),
+      );
+      expect(sent.result).toBe(5);
+      expect((await op.done).result).toBe(5);
+      expect(buf.every((x) => x === 0x11)).toBe(true);
+    });
   });
 });

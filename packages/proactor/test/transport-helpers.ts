@@ -4,7 +4,7 @@
 import { BaseEventLoop, Future, logger } from '@iocp/futures';
 import type { ExceptionContext } from '@iocp/futures';
 import { BaseProactorEventLoop, Socket } from '@iocp/proactor';
-import type { Protocol, Transport } from '@iocp/proactor';
+import type { BufferedProtocol, Protocol, Transport } from '@iocp/proactor';
 
 /** A loop that counts _resourceOpened/_resourceClosed and records exception handler calls. */
 export class CountingLoop extends BaseProactorEventLoop {
@@ -119,7 +119,11 @@ export async function readAll(loop: BaseProactorEventLoop, sock: Socket): Promis
 }
 
 /** Reads exactly `n` bytes of `sock` (fewer if EOF comes first). */
-export async function readExactly(loop: BaseProactorEventLoop, sock: Socket, n: number): Promise<Buffer> {
+export async function readExactly(
+  loop: BaseProactorEventLoop,
+  sock: Socket,
+  n: number,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let got = 0;
   while (got < n) {
@@ -141,7 +145,12 @@ export async function iterations(loop: BaseEventLoop, n: number): Promise<void> 
 }
 
 /** Waits (loop iterations, no timer) until `cond()` holds; fails after `max` iterations. */
-export async function until(loop: BaseEventLoop, cond: () => boolean, what: string, max = 100000): Promise<void> {
+export async function until(
+  loop: BaseEventLoop,
+  cond: () => boolean,
+  what: string,
+  max = 100000,
+): Promise<void> {
   for (let i = 0; i < max; i++) {
     if (cond()) return;
     // Let Node deliver completions between iterations.
@@ -152,7 +161,9 @@ export async function until(loop: BaseEventLoop, cond: () => boolean, what: stri
 }
 
 /** Captures the package logger's lines while `fn` runs. */
-export async function withLogger<T>(fn: (lines: { level: string; message: string }[]) => Promise<T>): Promise<T> {
+export async function withLogger<T>(
+  fn: (lines: { level: string; message: string }[]) => Promise<T>,
+): Promise<T> {
   const lines: { level: string; message: string }[] = [];
   const saved = { ...logger };
   logger.debug = (message: string) => void lines.push({ level: 'debug', message });
@@ -194,7 +205,46 @@ export async function tcpPair(loop: BaseProactorEventLoop): Promise<[Socket, Soc
 export async function closeLoop(loop: BaseEventLoop): Promise<void> {
   if (loop.isRunning()) {
     loop.stop();
-    for (let i = 0; i < 1000 && loop.isRunning(); i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 1000 && loop.isRunning(); i++)
+      await new Promise<void>((resolve) => setImmediate(resolve));
   }
   await loop.close();
+}
+
+/** A BufferedProtocol that lends one buffer of `size` bytes and records every call. */
+export class LendingProtocol implements BufferedProtocol {
+  transport: Transport | null = null;
+  buf: Uint8Array;
+  readonly hints: number[] = [];
+  readonly parts: Buffer[] = [];
+  readonly lost: Future<Error | null>;
+  /** Replaces what getBuffer returns (an error to throw, a value to return). */
+  lend: (() => unknown) | null = null;
+
+  constructor(loop: BaseEventLoop, size = 64 * 1024) {
+    this.buf = Buffer.alloc(size);
+    this.lost = loop.createFuture<Error | null>();
+  }
+
+  connectionMade(transport: Transport): void {
+    this.transport = transport;
+  }
+
+  getBuffer(sizeHint: number): Uint8Array {
+    this.hints.push(sizeHint);
+    if (this.lend !== null) return this.lend() as Uint8Array;
+    return this.buf;
+  }
+
+  bufferUpdated(n: number): void {
+    this.parts.push(Buffer.from(this.buf.subarray(0, n)));
+  }
+
+  received(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+
+  connectionLost(exc: Error | null): void {
+    if (!this.lost.done()) this.lost.setResult(exc);
+  }
 }
