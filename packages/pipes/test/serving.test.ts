@@ -242,6 +242,81 @@ describe('startServingPipe / createPipeConnection', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('a BufferedProtocol server reads into the buffer it lends and echoes from it (byte and message mode)', async () => {
+    await run(async () => {
+      class BufferedEcho {
+        transport: Transport | null = null;
+        readonly buf: Buffer;
+        readonly sizes: number[] = [];
+        readonly lost = loop.createFuture<void>();
+        constructor(size: number) {
+          this.buf = Buffer.alloc(size);
+        }
+        connectionLost(): void {
+          this.lost.setResult(undefined);
+        }
+        connectionMade(t: Transport): void {
+          this.transport = t;
+        }
+        getBuffer(): Uint8Array {
+          return this.buf;
+        }
+        bufferUpdated(n: number): void {
+          this.sizes.push(n);
+          this.transport!.write(this.buf.subarray(0, n));
+        }
+      }
+      // Byte mode with a small buffer: a 256 KiB stream per client comes
+      // back whole, in order, through reads of at most 4 KiB.
+      const bytes = address('buffered');
+      const small: BufferedEcho[] = [];
+      await serve(() => {
+        const p = new BufferedEcho(4096);
+        small.push(p);
+        return p as unknown as Protocol;
+      }, bytes);
+      const stream = async (c: number): Promise<void> => {
+        const [t, p] = await createPipeConnection(loop, () => new Recorder(loop), bytes);
+        const data = Buffer.alloc(256 * 1024);
+        for (let i = 0; i < data.length; i++) data[i] = (i * 7 + c) & 0xff;
+        t.write(data);
+        await p.waitFor(data.length);
+        expect(Buffer.concat(p.chunks).equals(data)).toBe(true);
+        t.close();
+        await p.lost;
+      };
+      await Promise.all([0, 1, 2, 3].map(stream));
+      expect(small.length).toBe(4);
+      for (const p of small) {
+        // The server's side ends too (the client's close reads as EOF).
+        await p.lost;
+        expect(Math.max(...p.sizes)).toBeLessThanOrEqual(4096);
+      }
+      // Message mode: each read fills the lent buffer with one whole message.
+      const msgs = address('buffered-msg');
+      const big: BufferedEcho[] = [];
+      await serve(() => {
+        const p = new BufferedEcho(64 * 1024);
+        big.push(p);
+        return p as unknown as Protocol;
+      }, msgs, { messageMode: true });
+      const sizes = [1, 300, 8193, 60000, 2];
+      const [t, p] = await createPipeConnection(loop, () => new Recorder(loop), msgs);
+      let total = 0;
+      for (const [i, size] of sizes.entries()) {
+        const msg = Buffer.alloc(size, i + 1);
+        t.write(msg);
+        total += size;
+        await p.waitFor(total);
+      }
+      expect(big[0].sizes).toEqual(sizes);
+      t.close();
+      await p.lost;
+      await big[0].lost;
+    });
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('message mode: messages sent back to back arrive one per read', async () => {
     await run(async () => {
       const addr = address('msgs');
