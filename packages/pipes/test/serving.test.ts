@@ -273,7 +273,7 @@ describe('startServingPipe / createPipeConnection', () => {
       await serve(() => {
         const p = new BufferedEcho(4096);
         small.push(p);
-        return p as unknown as Protocol;
+        return p;
       }, bytes);
       const stream = async (c: number): Promise<void> => {
         const [t, p] = await createPipeConnection(loop, () => new Recorder(loop), bytes);
@@ -298,7 +298,7 @@ describe('startServingPipe / createPipeConnection', () => {
       await serve(() => {
         const p = new BufferedEcho(64 * 1024);
         big.push(p);
-        return p as unknown as Protocol;
+        return p;
       }, msgs, { messageMode: true });
       const sizes = [1, 300, 8193, 60000, 2];
       const [t, p] = await createPipeConnection(loop, () => new Recorder(loop), msgs);
