@@ -30,6 +30,7 @@ export { createConnection, createDatagramEndpoint, createServer } from './loop/p
 export {
   OnDemandState,
   SharedProactorEventLoop,
+  onDemand,
   connectionsLoopForCall,
   holdWhile,
   idleClosing as idleClosingHook,
@@ -38,7 +39,7 @@ export {
   sharedLoop,
   sharedLoopIdle,
 } from './loop/shared-loop';
-export type { ConnectionsLoop, OnDemandHost, OnDemandLoop, SharedLoop } from './loop/shared-loop';
+export type { ConnectionsLoop, OnDemandHost, OnDemandLoop, OnDemandMembers, SharedLoop } from './loop/shared-loop';
 export { SENDFILE_FALLBACK_READBUFFER_SIZE } from './loop/sock-sendfile';
 export { isBufferedProtocol } from './protocols';
 export type {

@@ -531,6 +531,15 @@ describe('ProactorSocketTransport: reading, closing, EOF', () => {
   // test_read_ready__get_buffer_error / _zero_sized_buffer, fatal errors
   // through the exception handler).
   describe('a BufferedProtocol: reads go into the buffer it lends', () => {
+    /** A transport serving a LendingProtocol of `size` bytes, its first read in flight: [transport, protocol, peer]. */
+    async function lending(size: number): Promise<[Transport, LendingProtocol, Socket]> {
+      const [a, peer] = pair();
+      const proto = new LendingProtocol(loop, size);
+      const tr = loop._makeSocketTransport(a, proto);
+      await until(loop, () => proto.hints.length === 1, 'the first read');
+      return [tr, proto, peer];
+    }
+
     test('each read fills the buffer getBuffer(-1) lent; a large stream arrives whole', async () => {
       await loop.runUntilComplete(async () => {
         const [a, peer] = pair();
@@ -585,10 +594,7 @@ describe('ProactorSocketTransport: reading, closing, EOF', () => {
 
     test('a read that finishes while paused is kept apart: the protocol may use its buffer until resumeReading', async () => {
       await loop.runUntilComplete(async () => {
-        const [a, peer] = pair();
-        const proto = new LendingProtocol(loop, 1024);
-        const tr = loop._makeSocketTransport(a, proto);
-        await until(loop, () => proto.hints.length === 1, 'the first read');
+        const [tr, proto, peer] = await lending(1024);
         tr.pauseReading();
         await loop.sockSendall(peer, Buffer.from('while paused'));
         // The read in flight takes the bytes; nothing reaches the protocol.
@@ -617,10 +623,7 @@ describe('ProactorSocketTransport: reading, closing, EOF', () => {
 
     test('close() with a read in flight drops the lent buffer from it: later bytes never land there', async () => {
       await loop.runUntilComplete(async () => {
-        const [a, peer] = pair();
-        const proto = new LendingProtocol(loop, 256);
-        const tr = loop._makeSocketTransport(a, proto);
-        await until(loop, () => proto.hints.length === 1, 'the first read');
+        const [tr, proto, peer] = await lending(256);
         const proactor = loop._proactor;
         const dropped: unknown[] = [];
         const drop = proactor._dropReadBuffer.bind(proactor);
@@ -646,10 +649,7 @@ describe('ProactorSocketTransport: reading, closing, EOF', () => {
 
     test('setProtocol() during a read: the new protocol gets the bytes (a copy), the old one no bufferUpdated', async () => {
       await loop.runUntilComplete(async () => {
-        const [a, peer] = pair();
-        const first = new LendingProtocol(loop, 512);
-        const tr = loop._makeSocketTransport(a, first);
-        await until(loop, () => first.hints.length === 1, 'the first read');
+        const [tr, first, peer] = await lending(512);
         const second = new RecordingProtocol(loop);
         tr.setProtocol(second);
         await loop.sockSendall(peer, Buffer.from('for the second'));

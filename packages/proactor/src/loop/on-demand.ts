@@ -155,3 +155,98 @@ export class OnDemandState {
     return new Promise((resolve) => this._idleWaiters.push(resolve));
   }
 }
+
+/** @hidden What onDemand() adds to a loop class (its return type names them, so the base's private members stay out of the declaration). */
+export interface OnDemandMembers extends OnDemandLoop, OnDemandHost {
+  /** @hidden */
+  readonly _onDemand: OnDemandState;
+}
+
+/** What a loop class needs for onDemand(): the resource hooks the transports call. */
+interface ResourceCountingLoop extends BaseEventLoop {
+  _resourceOpened(): void;
+  _resourceClosed(): void;
+}
+
+/**
+ * @hidden Makes a loop class an on-demand loop (OnDemandLoop over an
+ * OnDemandState): the one implementation behind SharedProactorEventLoop and
+ * the meta-package's SharedSelectorEventLoop. Every transport and serving
+ * socket holds the loop from _resourceOpened to _resourceClosed; every
+ * callSoon/callAt may start it; each iteration may queue the stop check.
+ * `onIdleClose(loop, closing)` is told when the loop went idle and closes.
+ * The subclass says which operations in flight still need the loop
+ * (_pendingOperations).
+ */
+export function onDemand<TBase extends abstract new (...args: any[]) => ResourceCountingLoop>(
+  Base: TBase,
+  onIdleClose: (loop: BaseEventLoop, closing: Promise<void>) => void,
+): TBase & (abstract new (...args: any[]) => OnDemandMembers) {
+  abstract class OnDemand extends Base implements OnDemandLoop, OnDemandHost {
+    /** @internal */
+    readonly _onDemand: OnDemandState = new OnDemandState(this, (closing) => onIdleClose(this, closing));
+
+    override toString(): string {
+      return `<${this.constructor.name} running=${this.isRunning()} holds=${this._onDemand.holds}>`;
+    }
+
+    /** @internal Holds held now (open transports, serving sockets, operations in flight). */
+    get _holdCount(): number {
+      return this._onDemand.holds;
+    }
+
+    override _resourceOpened(): void {
+      this._onDemand.hold();
+    }
+
+    override _resourceClosed(): void {
+      this._onDemand.release(this.constructor.name);
+    }
+
+    /** @internal Keeps the loop running until the matching _release(). */
+    _hold(): void {
+      this._onDemand.hold();
+    }
+
+    /** @internal Ends one _hold(). */
+    _release(): void {
+      this._onDemand.release(this.constructor.name);
+    }
+
+    /** @internal */
+    _uncountedCallSoon(callback: Callback<[]>): Handle {
+      return super.callSoon(callback);
+    }
+
+    /** @internal Operations in flight that still need the loop. */
+    abstract _pendingOperations(): number;
+
+    override callSoon<A extends unknown[]>(callback: Callback<A>, ...args: A): Handle {
+      this._onDemand.beforeCallSoon();
+      const handle = super.callSoon(callback, ...args);
+      this._onDemand.afterCallSoon();
+      return handle;
+    }
+
+    override callAt<A extends unknown[]>(when: number, callback: Callback<A>, ...args: A): TimerHandle {
+      const handle = super.callAt(when, callback, ...args);
+      this._onDemand.afterCallAt(handle);
+      return handle;
+    }
+
+    protected override _processEvents(): void {
+      super._processEvents();
+      this._onDemand.processEvents();
+    }
+
+    /**
+     * Resolves once the loop is not running (at once if it is not): after the
+     * last close it stops at its next iteration, so code that wants to run a
+     * loop of its own right after can wait for this first.
+     */
+    whenIdle(): Promise<void> {
+      return this._onDemand.whenIdle();
+    }
+  }
+  return OnDemand;
+}

@@ -42,19 +42,19 @@
 // proactor (the pipe helpers) then refuse with a RuntimeError that names
 // the policy's loop, unless a proactor loop runs.
 import { RuntimeError, getRunningLoopOrNull } from '@iocp/futures';
-import type { BaseEventLoop, Callback, Handle, TimerHandle } from '@iocp/futures';
+import type { BaseEventLoop } from '@iocp/futures';
 
 import { BaseProactorEventLoop } from '../base-proactor-event-loop';
 import type { BaseProtocol, ProtocolFactory } from '../protocols';
 import type { DatagramTransport } from '../transports/types';
 import type { StreamsLoop } from '../streams/open-connection';
-import { OnDemandState } from './on-demand';
+import { onDemand } from './on-demand';
 import type { OnDemandLoop } from './on-demand';
 import type { CreateDatagramEndpointOptions } from './options';
 import { registerSharedLoop } from './shared-loop-refusal';
 
-export type { OnDemandLoop, OnDemandHost } from './on-demand';
-export { OnDemandState } from './on-demand';
+export type { OnDemandLoop, OnDemandHost, OnDemandMembers } from './on-demand';
+export { OnDemandState, onDemand } from './on-demand';
 
 /** A loop with the connection helpers the loop-less calls use (a proactor or a selector loop). */
 export interface ConnectionsLoop extends StreamsLoop {
@@ -68,72 +68,10 @@ export interface ConnectionsLoop extends StreamsLoop {
 export type SharedLoop = OnDemandLoop & ConnectionsLoop;
 
 /** The loop plain calls run on by default (see the file comment). */
-export class SharedProactorEventLoop extends BaseProactorEventLoop implements OnDemandLoop {
-  /** @internal */
-  readonly _onDemand: OnDemandState = new OnDemandState(this, (closing) => idleClosing(this, closing));
-
-  override toString(): string {
-    return `<SharedProactorEventLoop running=${this.isRunning()} holds=${this._onDemand.holds}>`;
-  }
-
-  /** @internal Holds held now (open transports, serving sockets, operations in flight). */
-  get _holdCount(): number {
-    return this._onDemand.holds;
-  }
-
-  override _resourceOpened(): void {
-    this._onDemand.hold();
-  }
-
-  override _resourceClosed(): void {
-    this._onDemand.release('SharedProactorEventLoop');
-  }
-
-  /** @internal Keeps the loop running until the matching _release(). */
-  _hold(): void {
-    this._onDemand.hold();
-  }
-
-  /** @internal Ends one _hold(). */
-  _release(): void {
-    this._onDemand.release('SharedProactorEventLoop');
-  }
-
-  /** @internal */
-  _uncountedCallSoon(callback: Callback<[]>): Handle {
-    return super.callSoon(callback);
-  }
-
-  /** @internal */
-  _pendingOperations(): number {
+export class SharedProactorEventLoop extends onDemand(BaseProactorEventLoop, (loop, closing) => idleClosing(loop, closing)) {
+  /** @internal The proactor's operations that something awaits. */
+  override _pendingOperations(): number {
     return this._proactor._awaitedOperations();
-  }
-
-  override callSoon<A extends unknown[]>(callback: Callback<A>, ...args: A): Handle {
-    this._onDemand.beforeCallSoon();
-    const handle = super.callSoon(callback, ...args);
-    this._onDemand.afterCallSoon();
-    return handle;
-  }
-
-  override callAt<A extends unknown[]>(when: number, callback: Callback<A>, ...args: A): TimerHandle {
-    const handle = super.callAt(when, callback, ...args);
-    this._onDemand.afterCallAt(handle);
-    return handle;
-  }
-
-  protected override _processEvents(): void {
-    super._processEvents();
-    this._onDemand.processEvents();
-  }
-
-  /**
-   * Resolves once the loop is not running (at once if it is not): after the
-   * last close it stops at its next iteration, so code that wants to run a
-   * loop of its own right after can wait for this first.
-   */
-  whenIdle(): Promise<void> {
-    return this._onDemand.whenIdle();
   }
 }
 
