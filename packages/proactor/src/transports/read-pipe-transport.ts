@@ -258,9 +258,7 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
       try {
         this._readFut = into === null ? proactor._recvChunk(sock, this._data) : proactor.recvInto(sock, into);
       } catch (exc) {
-        // recvInto refuses a buffer it cannot fill (a detached one).
-        if (into !== null && exc instanceof TypeError) this._fatalError(exc, GET_BUFFER_FAILED);
-        else this._readFailed(exc);
+        this._readFailed(exc);
         return;
       }
       if (into !== null) {
