@@ -200,7 +200,12 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
           if (fut.done()) {
             // Once close() was called, what a read brings is ignored (its
             // cancel may have come too late to stop it: the OS finished it).
-            if (this._closing && !fut.cancelled()) return;
+            // Its error, if any (a reset while closing), is taken all the
+            // same, or it would be reported as never retrieved.
+            if (this._closing && !fut.cancelled()) {
+              fut.exception();
+              return;
+            }
             const result = fut.result();
             if (typeof result !== 'number') {
               // A large read's bytes come as their own Buffer (no copy).
