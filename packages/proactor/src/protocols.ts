@@ -30,7 +30,7 @@ export interface Protocol extends BaseProtocol {
  * getBuffer(sizeHint) returns a non-empty Uint8Array; bufferUpdated(n) says
  * how many bytes of it were filled. The proactor transports call
  * getBuffer(-1) (any size) once per read and read straight into that buffer
- * (no allocation per read): leave it alone until bufferUpdated or
+ * (at most its first 256 KiB; no allocation per read): leave it alone until bufferUpdated or
  * connectionLost. After close() or abort() nothing is written into it.
  */
 export interface BufferedProtocol extends BaseProtocol {

@@ -8,6 +8,7 @@ import { ProactorSocketTransport, Socket } from '@iocp/proactor';
 import type { BufferedProtocol, Protocol, Transport } from '@iocp/proactor';
 
 import { HAND_OUT_AT } from '../src/iocp-proactor';
+import { LENT_READ_MAX } from '../src/transports/read-pipe-transport';
 import {
   closeLoop,
   CountingLoop,
@@ -582,6 +583,26 @@ describe('ProactorSocketTransport: reading, closing, EOF', () => {
         expect(proto.hints.every((h) => h === -1)).toBe(true);
         // One getBuffer per read (the last one is the read that saw EOF).
         expect(lent.length).toBe(proto.parts.length + 1);
+      });
+    });
+
+    test('a buffer larger than one read is filled from its start, at most LENT_READ_MAX bytes a read', async () => {
+      await loop.runUntilComplete(async () => {
+        const [a, peer] = pair();
+        const proto = new LendingProtocol(loop, 4 * LENT_READ_MAX);
+        const sizes: number[] = [];
+        const update = proto.bufferUpdated.bind(proto);
+        proto.bufferUpdated = (n: number) => {
+          sizes.push(n);
+          update(n);
+        };
+        loop._makeSocketTransport(a, proto);
+        const data = pattern(3 * LENT_READ_MAX + 123, 4);
+        await loop.sockSendall(peer, data);
+        peer.shutdown('write');
+        expect(await proto.lost).toBeNull();
+        expect(proto.received().equals(data)).toBe(true);
+        expect(Math.max(...sizes)).toBeLessThanOrEqual(LENT_READ_MAX);
       });
     });
 

@@ -24,7 +24,13 @@
 //
 // CPython builds the socket and duplex transports by multiple inheritance
 // (read + write); here the read side is a mixin, readable(Base).
-import { ConnectionAbortedError, ConnectionResetError, OSError, RuntimeError, logger } from '@iocp/futures';
+import {
+  ConnectionAbortedError,
+  ConnectionResetError,
+  OSError,
+  RuntimeError,
+  logger,
+} from '@iocp/futures';
 import type { Future } from '@iocp/futures';
 
 import type { OverlappedFuture } from '../overlapped-future';
@@ -41,6 +47,9 @@ function describeValue(value: unknown): string {
 }
 
 const GET_BUFFER_FAILED = 'Fatal error: protocol.get_buffer() call failed.';
+
+/** The most one read puts into a BufferedProtocol's buffer. */
+export const LENT_READ_MAX = 256 * 1024;
 
 /** CPython's buffer_size default: one read is at most 64 KiB. */
 export const READ_BUFFER_SIZE = 64 * 1024;
@@ -121,7 +130,10 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
       // After an end of file no read is started again (CPython would post
       // one, which can only bring the end of file a second time).
       if (this._readFut === null && length !== 0) {
-        this._loop.callSoon(this._onReadDone as (fut: Future<number | Buffer> | null) => void, null);
+        this._loop.callSoon(
+          this._onReadDone as (fut: Future<number | Buffer> | null) => void,
+          null,
+        );
       }
       const data = this._pendingData;
       this._pendingDataLength = -1;
@@ -259,9 +271,14 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
       if (this._buffered) {
         into = this._protocolBuffer();
         if (into === null) return;
+        // One read fills at most LENT_READ_MAX bytes of a larger buffer (the
+        // operation's own memory is that large: a 64 MiB buffer must not
+        // cost a 64 MiB allocation per read); bufferUpdated says how many.
+        if (into.length > LENT_READ_MAX) into = into.subarray(0, LENT_READ_MAX);
       }
       try {
-        this._readFut = into === null ? proactor._recvChunk(sock, this._data) : proactor.recvInto(sock, into);
+        this._readFut =
+          into === null ? proactor._recvChunk(sock, this._data) : proactor.recvInto(sock, into);
       } catch (exc) {
         this._readFailed(exc);
         return;
@@ -307,7 +324,8 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
     _readFailed(exc: unknown): void {
       if (exc instanceof ConnectionAbortedError) {
         if (!this._closing) this._fatalError(exc, 'Fatal read error on pipe transport');
-        else if (this._loop.getDebug()) logger.debug(`Read error on pipe transport while closing: ${String(exc)}`);
+        else if (this._loop.getDebug())
+          logger.debug(`Read error on pipe transport while closing: ${String(exc)}`);
       } else if (exc instanceof ConnectionResetError) {
         this._forceClose(exc);
       } else if (exc instanceof OSError) {
