@@ -3,6 +3,13 @@
 // the argument, before anything is submitted.
 import type { Connection } from './iocp-proactor';
 
+/** What kind of value `value` is, for a TypeError: null, its class, or its typeof. */
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return value.constructor?.name ?? 'object';
+  return typeof value;
+}
+
 export function checkConnection(conn: unknown, name = 'conn'): Connection {
   if (
     conn === null ||

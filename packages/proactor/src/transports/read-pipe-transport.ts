@@ -34,17 +34,11 @@ import {
 import type { Future } from '@iocp/futures';
 
 import type { OverlappedFuture } from '../overlapped-future';
+import { typeName } from '../proactor-args';
 
 import type { BaseProtocol, BufferedProtocol, Protocol } from '../protocols';
 import { ProactorBasePipeTransport } from './base-pipe-transport';
 import { copyReceived } from './received-copy';
-
-/** What a wrong getBuffer() result was, for its TypeError. */
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value;
-  return value.constructor?.name ?? 'an object';
-}
 
 const GET_BUFFER_FAILED = 'Fatal error: protocol.get_buffer() call failed.';
 
@@ -299,7 +293,7 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
       try {
         const buf: unknown = (this._protocol as BufferedProtocol).getBuffer(-1);
         if (!(buf instanceof Uint8Array)) {
-          throw new TypeError(`getBuffer() must return a Uint8Array, got ${describeValue(buf)}`);
+          throw new TypeError(`getBuffer() must return a Uint8Array, got ${typeName(buf)}`);
         }
         if (buf.length === 0) throw new RuntimeError('get_buffer() returned an empty buffer');
         return buf;

@@ -14,15 +14,10 @@ import { BrokenPipeError, ConnectionError, ConnectionResetError, OSError, Runtim
 import type { Future } from '@iocp/futures';
 
 import type { Connection } from '../iocp-proactor';
+import { typeName } from '../proactor-args';
 import type { WriteTransport } from './types';
 import { LOG_THRESHOLD_FOR_CONNLOST_WRITES, ProactorBasePipeTransport } from './base-pipe-transport';
 import { copyReceived } from './received-copy';
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return value.constructor?.name ?? 'object';
-  return typeof value;
-}
 
 /** A copy of `data` the caller cannot change any more. */
 function copyOf(data: Uint8Array): Buffer {
