@@ -1,5 +1,6 @@
 #include "linux/uring_backend.h"
 
+#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +52,18 @@ int UringBackend::Start(napi_env env, CompletionSink* sink) {
   if (err < 0) {
     Shutdown();
     return err;
+  }
+  // Read hints (see Hint in uring_receive.cc) are an optimisation: without
+  // the set (no memory, no epoll) the ring fd alone wakes Node's loop.
+  const char* hints = std::getenv("IOCP_URING_HINTS");
+  if (multishot_ && (hints == nullptr || hints[0] != '0')) {
+    hint_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    hint_client_.backend = this;
+    if (hint_fd_ >= 0 && hint_watcher_.Start(env, hint_fd_, &hint_client_, false) < 0) {
+      hint_watcher_.Stop();
+      close(hint_fd_);
+      hint_fd_ = -1;
+    }
   }
   return 0;
 }
@@ -273,6 +286,7 @@ void UringBackend::Drain() {
       ring_.Enter(true);
       unsigned n = ring_.Reap(batch, kReapBatch);
       if (n == 0) break;
+      reaped_ += n;
       for (unsigned i = 0; i < n; ++i) {
         uint64_t user_data = batch[i].user_data;
         if (user_data == kInternal) continue;
@@ -374,6 +388,11 @@ void UringBackend::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   watcher_.Stop();
+  hint_watcher_.Stop();
+  if (hint_fd_ >= 0) {
+    close(hint_fd_);
+    hint_fd_ = -1;
+  }
   WaitForInflight();
   ring_.Close();
   // A multishot receive the wait did not see end may still write into the

@@ -35,6 +35,7 @@
 //
 // Same idea as liburing's recv-multishot examples and tokio-uring's
 // buffer rings; libuv does not use multishot receives.
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
@@ -217,7 +218,56 @@ bool UringBackend::ArmReceive(int fd, HandleLanes& entry) {
   entry.arm = arm;
   ++inflight_;
   ++arms_;
+  Hint(fd, entry);
   return true;
+}
+
+// Why hints: the multishot receive's completion is task work for this
+// thread. When data arrives while Node's loop sleeps in epoll_wait, the task
+// work wakes it the way a signal does: ep_poll finds nothing ready (the CQE
+// is posted only by the task work), fails with EINTR, the task work runs on
+// the way out, and libuv calls epoll_wait again to see the ring fd. With the
+// socket in hint_fd_ (which Node's loop watches), the same arrival also
+// makes hint_fd_ ready, so the first epoll_wait returns it; the task work
+// runs on the way out, and the drain that follows finds the CQE. One
+// epoll_wait per wake-up instead of two (a one-connection echo: three
+// syscalls per round trip where Node's net needs four).
+//
+// Edge-triggered: a hint that found nothing to reap (the socket had data
+// the receive did not take, or an outside-closed number's old file) is
+// consumed by OnHint, so it cannot wake the loop again until more data
+// comes. The ring fd stays watched: hints only make wake-ups come sooner,
+// every completion still wakes Node's loop through the ring fd.
+void UringBackend::Hint(int fd, HandleLanes& entry) {
+  if (hint_fd_ < 0 || entry.hinted || hints_ >= kMaxHints) return;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.fd = fd;
+  int r = epoll_ctl(hint_fd_, EPOLL_CTL_ADD, fd, &ev);
+  // EEXIST: an earlier hint of this file was kept (see DropReceive).
+  if (r < 0 && errno == EEXIST) r = epoll_ctl(hint_fd_, EPOLL_CTL_MOD, fd, &ev);
+  // Otherwise (ENOMEM, ENOSPC: max_user_watches) the fd goes without one.
+  entry.hinted = r == 0;
+  if (entry.hinted) ++hints_;
+}
+
+void UringBackend::Unhint(int fd, HandleLanes& entry) {
+  if (!entry.hinted) return;
+  entry.hinted = false;
+  --hints_;
+  // Only fails if fd is no longer in the set (ENOENT): nothing to undo.
+  if (hint_fd_ >= 0) epoll_ctl(hint_fd_, EPOLL_CTL_DEL, fd, nullptr);
+}
+
+void UringBackend::OnHint() {
+  uint64_t reaped_before = reaped_;
+  Drain();
+  if (shut_down_ || reaped_ != reaped_before) return;
+  // Nothing came of it: consume the set's ready events (edge-triggered,
+  // they do not come back until the next arrival).
+  epoll_event events[32];
+  while (epoll_wait(hint_fd_, events, 32, 0) == 32) {
+  }
 }
 
 void UringBackend::CancelArm(ReceiveArm* arm) {
@@ -238,6 +288,14 @@ void UringBackend::DropReceive(HandleLanes& entry, int fd, bool poison) {
     StateOf(reader)->ms_wait = false;
     StateOf(reader)->results[0] = -ECANCELED;
     cancelled_.push_back(reader);
+  }
+  // A reused number (poison) names another file now: the old file's hint
+  // leaves the set when that file is closed for good.
+  if (poison) {
+    if (entry.hinted) --hints_;
+    entry.hinted = false;
+  } else {
+    Unhint(fd, entry);
   }
   if (ReceiveArm* arm = entry.arm) {
     entry.arm = nullptr;
@@ -303,6 +361,7 @@ void UringBackend::OnArmCqe(ReceiveArm* arm, int32_t res, uint32_t flags) {
   if (arm->attached) {
     HandleLanes& entry = lanes_[static_cast<size_t>(arm->fd)];
     entry.arm = nullptr;
+    Unhint(arm->fd, entry);
     if (res == 0 || (res < 0 && res != -ENOBUFS && res != -ECANCELED)) entry.end = res;
     Op* reader = entry.lanes[0].holder;
     if (reader != nullptr && StateOf(reader)->ms_wait && !StateOf(reader)->ms_ready) {
