@@ -61,10 +61,8 @@ struct Bytes {
 };
 
 inline Bytes ByteViewOf(Napi::Env napi_env_value, Napi::Value v, const char* name) {
-  if (!v.IsTypedArray()) {
-    throw Napi::TypeError::New(napi_env_value, std::string(name) + " must be a Uint8Array");
-  }
-  // One query gives the type, the bytes and the ArrayBuffer (hot path).
+  // One query tells a typed array, and gives its type, bytes and ArrayBuffer
+  // (the hot path: every send and receive passes here).
   napi_env env = napi_env_value;
   napi_typedarray_type type;
   size_t length = 0;
@@ -72,9 +70,10 @@ inline Bytes ByteViewOf(Napi::Env napi_env_value, Napi::Value v, const char* nam
   napi_value buffer;
   size_t offset = 0;
   bool detached = false;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok) {
-    throw Napi::Error::New(napi_env_value);
-  }
+  napi_status status = napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset);
+  // napi_invalid_arg: not a typed array (or no value at all).
+  if (status == napi_invalid_arg) type = napi_int8_array;
+  else if (status != napi_ok) throw Napi::Error::New(napi_env_value);
   if (type != napi_uint8_array) {
     throw Napi::TypeError::New(napi_env_value, std::string(name) + " must be a Uint8Array");
   }
