@@ -45,6 +45,49 @@ describe('IocpProactor receives on a stream socket with data arriving between re
     return [conn, peer];
   }
 
+  /** Two small exchanges, so that the socket's receive path exists. */
+  async function exchangeWords(conn: Socket, peer: net.Socket): Promise<void> {
+    for (const word of ['one', 'two']) {
+      const read = t.proactor.recv(conn, 1024);
+      peer.write(word);
+      expect((await read).toString()).toBe(word);
+    }
+  }
+
+  /**
+   * The peer writes total bytes, far more than the socket buffers and what
+   * the backend holds can take while nobody reads: after waitMs its write
+   * must still be unfinished. Returns what it writes.
+   */
+  async function stalledWrite(
+    peer: net.Socket,
+    total: number,
+    seed: number,
+    waitMs: number,
+  ): Promise<Buffer> {
+    const data = pattern(total, seed);
+    let written = false;
+    peer.write(data, () => {
+      written = true;
+    });
+    await pause(waitMs);
+    expect(written).toBe(false);
+    return data;
+  }
+
+  /** Reads until total bytes came; returns them. */
+  async function readAll(conn: Socket, total: number): Promise<Buffer> {
+    const got: Buffer[] = [];
+    let n = 0;
+    while (n < total) {
+      const chunk = await within(5000, 'recv', t.proactor.recv(conn, 256 * 1024));
+      expect(chunk.length).toBeGreaterThan(0);
+      got.push(chunk);
+      n += chunk.length;
+    }
+    return Buffer.concat(got);
+  }
+
   test('bytes sent in many writes before and between small reads arrive whole and in order', async () => {
     const [client, server] = await t.tcp();
     // A first read makes the socket's receive path (a multishot receive on
@@ -168,23 +211,9 @@ describe('IocpProactor receives on a stream socket with data arriving between re
     // socket buffers (a few MiB at most on loopback) and what the backend
     // holds for the next read (at most a few MiB), it must not.
     const total = 32 * 1024 * 1024;
-    const data = pattern(total, 5);
-    let written = false;
-    peer.write(data, () => {
-      written = true;
-    });
-    await pause(500);
-    expect(written).toBe(false);
+    const data = await stalledWrite(peer, total, 5, 500);
     // Reading again takes every byte in order.
-    const got: Buffer[] = [];
-    let n = 0;
-    while (n < total) {
-      const chunk = await within(5000, 'recv', t.proactor.recv(conn, 256 * 1024));
-      expect(chunk.length).toBeGreaterThan(0);
-      got.push(chunk);
-      n += chunk.length;
-    }
-    expect(Buffer.concat(got).equals(data)).toBe(true);
+    expect((await readAll(conn, total)).equals(data)).toBe(true);
   }, 30_000);
 
   test('data left waiting in the socket while nobody reads keeps the process idle', async () => {
@@ -193,21 +222,9 @@ describe('IocpProactor receives on a stream socket with data arriving between re
     // ends with data left in the socket (the reader stopped, the backend's
     // hold is full), a hint that stayed would make Node's loop spin.
     const [conn, peer] = await withNetPeer();
-    for (const word of ['one', 'two']) {
-      const read = t.proactor.recv(conn, 1024);
-      peer.write(word);
-      expect((await read).toString()).toBe(word);
-    }
-    // The peer writes more than the socket buffers and what the backend
-    // holds can take; nobody reads, so its write stays unfinished.
+    await exchangeWords(conn, peer);
     const total = 16 * 1024 * 1024;
-    const data = pattern(total, 3);
-    let written = false;
-    peer.write(data, () => {
-      written = true;
-    });
-    await pause(300);
-    expect(written).toBe(false);
+    const data = await stalledWrite(peer, total, 3, 300);
     const cpu = process.cpuUsage();
     const wall = performance.now();
     await pause(400);
@@ -216,24 +233,12 @@ describe('IocpProactor receives on a stream socket with data arriving between re
     // A spinning loop uses all of it; an idle one a few percent.
     expect(busy).toBeLessThan(0.5);
     // Every byte is still there, in order.
-    const got: Buffer[] = [];
-    let n = 0;
-    while (n < total) {
-      const chunk = await within(5000, 'recv', t.proactor.recv(conn, 256 * 1024));
-      expect(chunk.length).toBeGreaterThan(0);
-      got.push(chunk);
-      n += chunk.length;
-    }
-    expect(Buffer.concat(got).equals(data)).toBe(true);
+    expect((await readAll(conn, total)).equals(data)).toBe(true);
   }, 30_000);
 
   test('closing a socket whose reads were served ends the connection for the peer at once', async () => {
     const [conn, peer] = await withNetPeer();
-    for (const word of ['one', 'two']) {
-      const read = t.proactor.recv(conn, 1024);
-      peer.write(word);
-      expect((await read).toString()).toBe(word);
-    }
+    await exchangeWords(conn, peer);
     const ended = new Promise<void>((resolve) => peer.once('end', resolve));
     peer.resume();
     conn.close();
