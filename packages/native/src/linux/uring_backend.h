@@ -129,6 +129,10 @@ class UringBackend : public Backend, public LoopWatcher::Client {
     // 0 (end of file: every read after it gets 0), -errno (once), or kNoEnd.
     int32_t end = kNoEnd;
     ReceiveArm* arm = nullptr;
+    // A datagram or SOCK_SEQPACKET socket (message-mode pipes on Linux):
+    // its reads are one SQE each, and it keeps a read hint from its first
+    // read until it is detached.
+    bool messages = false;
     // The fd is in hint_fd_ (see Hint).
     bool hinted = false;
     // Bytes received that no read has taken yet, from stash_head on.
@@ -188,7 +192,8 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   // kernel it is also in hint_fd_, an epoll set of the backend's own that
   // Node's loop watches, so data arriving wakes Node's epoll_wait with an
   // event rather than by the task work alone (which makes it fail with
-  // EINTR and go round again). For the first kMaxHints such fds.
+  // EINTR and go round again). Datagram and SOCK_SEQPACKET sockets keep
+  // one from their first read on. For the first kMaxHints such fds.
   void Hint(int fd, HandleLanes& entry);
   void Unhint(int fd, HandleLanes& entry);
   // hint_fd_ is readable: reaps, and clears the set's ready list when there

@@ -212,11 +212,14 @@ int UringBackend::Associate(int64_t handle) {
   entry.known = true;
   entry.write_now = kNoWriteNow;
   entry.stream = false;
+  entry.messages = false;
   if (S_ISSOCK(st.st_mode)) {
     entry.write_now = kWriteNowSocket;
     int type = 0;
     socklen_t len = sizeof(type);
-    entry.stream = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+    bool typed = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
+    entry.stream = typed && type == SOCK_STREAM;
+    entry.messages = typed && (type == SOCK_DGRAM || type == SOCK_SEQPACKET);
   } else if (S_ISFIFO(st.st_mode)) {
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0 && (fl & O_NONBLOCK) != 0) entry.write_now = kWriteNowFifo;
@@ -235,6 +238,7 @@ void UringBackend::Detach(int64_t handle) {
   // kernel (it holds the file open), and nobody reads its stash any more.
   if (!shut_down_) DropReceive(entry, static_cast<int>(handle), /*poison=*/false);
   entry.stream = false;
+  entry.messages = false;
 }
 
 void UringBackend::Orphan(HandleLanes& entry, int fd) {

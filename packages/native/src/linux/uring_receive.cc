@@ -141,6 +141,7 @@ int UringBackend::StartRead(Op* op, bool now_ok) {
   HandleLanes& entry = lanes_[static_cast<size_t>(fd)];
   OpState* s = StateOf(op);
   if (!entry.stream || !InBand(op)) {
+    if (entry.messages) Hint(fd, entry);
     Issue(op);
     return 0;
   }
@@ -232,6 +233,11 @@ bool UringBackend::ArmReceive(int fd, HandleLanes& entry) {
 // runs on the way out, and the drain that follows finds the CQE. One
 // epoll_wait per wake-up instead of two (a one-connection echo: three
 // syscalls per round trip where Node's net needs four).
+//
+// A datagram or SOCK_SEQPACKET socket (a message-mode pipe) reads one SQE
+// at a time, which completes through task work too: it gets a hint at its
+// first read and keeps it until it is detached (its reads come and go, and
+// an epoll_ctl per read would cost more than it saves).
 //
 // Edge-triggered: a hint that found nothing to reap (the socket had data
 // the receive did not take, or an outside-closed number's old file) is
