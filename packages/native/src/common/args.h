@@ -72,9 +72,8 @@ inline Bytes ByteViewOf(Napi::Env napi_env_value, Napi::Value v, const char* nam
   bool detached = false;
   napi_status status = napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset);
   // napi_invalid_arg: not a typed array (or no value at all).
-  if (status == napi_invalid_arg) type = napi_int8_array;
-  else if (status != napi_ok) throw Napi::Error::New(napi_env_value);
-  if (type != napi_uint8_array) {
+  if (status != napi_ok && status != napi_invalid_arg) throw Napi::Error::New(napi_env_value);
+  if (status == napi_invalid_arg || type != napi_uint8_array) {
     throw Napi::TypeError::New(napi_env_value, std::string(name) + " must be a Uint8Array");
   }
   if (napi_is_detached_arraybuffer(env, buffer, &detached) != napi_ok) {

@@ -133,8 +133,9 @@ class UringBackend : public Backend, public LoopWatcher::Client {
     // its reads are one SQE each, and it keeps a read hint from its first
     // read until it is detached.
     bool messages = false;
-    // The fd is in hint_fd_ (see Hint).
+    // The fd is in hint_fd_ (see Hint), or epoll refused it.
     bool hinted = false;
+    bool hint_refused = false;
     // Bytes received that no read has taken yet, from stash_head on.
     std::vector<uint8_t> stash;
     size_t stash_head = 0;
@@ -195,7 +196,7 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   // EINTR and go round again). Datagram and SOCK_SEQPACKET sockets keep
   // one from their first read on. For the first kMaxHints such fds.
   void Hint(int fd, HandleLanes& entry);
-  void Unhint(int fd, HandleLanes& entry);
+  void Unhint(int fd, HandleLanes& entry, bool same_file = true);
   // hint_fd_ is readable: reaps, and clears the set's ready list when there
   // was nothing to reap.
   void OnHint();

@@ -245,24 +245,28 @@ bool UringBackend::ArmReceive(int fd, HandleLanes& entry) {
 // comes. The ring fd stays watched: hints only make wake-ups come sooner,
 // every completion still wakes Node's loop through the ring fd.
 void UringBackend::Hint(int fd, HandleLanes& entry) {
-  if (hint_fd_ < 0 || entry.hinted || hints_ >= kMaxHints) return;
+  if (hint_fd_ < 0 || entry.hinted || entry.hint_refused || hints_ >= kMaxHints) return;
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLET;
   ev.data.fd = fd;
   int r = epoll_ctl(hint_fd_, EPOLL_CTL_ADD, fd, &ev);
   // EEXIST: an earlier hint of this file was kept (see DropReceive).
   if (r < 0 && errno == EEXIST) r = epoll_ctl(hint_fd_, EPOLL_CTL_MOD, fd, &ev);
-  // Otherwise (ENOMEM, ENOSPC: max_user_watches) the fd goes without one.
+  // Otherwise (ENOMEM, ENOSPC: max_user_watches) the fd goes without one,
+  // and is not asked again (a message socket's every read would).
   entry.hinted = r == 0;
+  entry.hint_refused = r != 0;
   if (entry.hinted) ++hints_;
 }
 
-void UringBackend::Unhint(int fd, HandleLanes& entry) {
+void UringBackend::Unhint(int fd, HandleLanes& entry, bool same_file) {
   if (!entry.hinted) return;
   entry.hinted = false;
   --hints_;
-  // Only fails if fd is no longer in the set (ENOENT): nothing to undo.
-  if (hint_fd_ >= 0) epoll_ctl(hint_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  // Only fails if fd is no longer in the set (ENOENT): nothing to undo. A
+  // number reused by another file is not removed by number: the old file's
+  // hint leaves the set when that file is closed for good.
+  if (same_file && hint_fd_ >= 0) epoll_ctl(hint_fd_, EPOLL_CTL_DEL, fd, nullptr);
 }
 
 void UringBackend::OnHint() {
@@ -295,14 +299,9 @@ void UringBackend::DropReceive(HandleLanes& entry, int fd, bool poison) {
     StateOf(reader)->results[0] = -ECANCELED;
     cancelled_.push_back(reader);
   }
-  // A reused number (poison) names another file now: the old file's hint
-  // leaves the set when that file is closed for good.
-  if (poison) {
-    if (entry.hinted) --hints_;
-    entry.hinted = false;
-  } else {
-    Unhint(fd, entry);
-  }
+  // With poison the number names another file now.
+  Unhint(fd, entry, /*same_file=*/!poison);
+  entry.hint_refused = false;
   if (ReceiveArm* arm = entry.arm) {
     entry.arm = nullptr;
     arm->attached = false;
