@@ -75,3 +75,15 @@ export async function within<T>(ms: number, what: string, p: Promise<T>): Promis
     clearTimeout(timer);
   }
 }
+
+/**
+ * The share of one CPU this process used over the next ms milliseconds: a
+ * few percent for an idle process, about 1 for a loop that spins.
+ */
+export async function cpuBusyOver(ms: number): Promise<number> {
+  const cpu = process.cpuUsage();
+  const wall = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const used = process.cpuUsage(cpu);
+  return (used.user + used.system) / 1000 / (performance.now() - wall);
+}
