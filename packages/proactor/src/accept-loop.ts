@@ -30,7 +30,13 @@ export class AcceptLoop {
 
   /** The accept future's done callback (bound once per listening socket). */
   readonly step = (f: Future<[Socket, SockAddr]> | null): void => {
-    if (!this.active) return;
+    if (!this.active) {
+      // An accept that had completed when end() tried to cancel it (the
+      // cancel came too late, so the future took the connection): nobody
+      // will serve that connection.
+      if (f !== null && !f.cancelled() && f.exception() === null) f.result()[0].close();
+      return;
+    }
     const { loop, sock } = this;
     let next: Future<[Socket, SockAddr]>;
     try {

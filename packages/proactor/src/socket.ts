@@ -18,10 +18,11 @@ export interface SocketOwner {
 
 /** A string argument that must be one of `choices`: TypeError for another type, RangeError for another string. */
 function checkChoice<T extends string>(value: unknown, name: string, choices: readonly T[]): T {
+  if (typeof value === 'string' && choices.includes(value as T)) return value as T;
+  // The message is built only here: every accepted socket passes the check.
   const list = choices.map((c) => `'${c}'`).join(', ');
   if (typeof value !== 'string') throw new TypeError(`${name} must be one of ${list}, got ${typeof value}`);
-  if (!choices.includes(value as T)) throw new RangeError(`${name} must be one of ${list}, got '${value}'`);
-  return value as T;
+  throw new RangeError(`${name} must be one of ${list}, got '${value}'`);
 }
 
 const FAMILIES: readonly SocketFamily[] = ['inet', 'inet6', 'unix'];

@@ -292,6 +292,30 @@ describe('BaseProactorEventLoop serving (_startServing / _stopServing)', () => {
     expect([loop.opened, loop.closed]).toEqual([1, 1]);
   });
 
+  test('a connection accepted after serving stopped (its cancel came too late) is closed, not leaked', async () => {
+    await loop.runUntilComplete(async () => {
+      const lsock = tcpListener();
+      // An accept the OS already finished when _stopServing() cancels it:
+      // the cancel cannot undo it (IocpProactor's cancel then returns false)
+      // and the future takes the connection.
+      const late = loop.createFuture<[Socket, SockAddr]>();
+      late.cancel = () => false;
+      let asked = 0;
+      loop._proactor.accept = () => {
+        asked++;
+        return late as ReturnType<typeof loop._proactor.accept>;
+      };
+      loop._startServing(() => new RecordingProtocol(loop), lsock, null, 100);
+      await until(loop, () => asked === 1, 'the accept');
+      loop._stopServing(lsock);
+      const accepted = new Socket('inet');
+      late.setResult([accepted, ['127.0.0.1', 1]]);
+      await until(loop, () => accepted.closed, 'the late connection to close');
+      expect(loop.errors).toEqual([]);
+    });
+    expect([loop.opened, loop.closed]).toEqual([1, 1]);
+  });
+
   test('close() stops serving every listening socket and closes the proactor', async () => {
     const other = new CountingLoop();
     const lsock = tcpListener();
