@@ -281,7 +281,9 @@ describe(`soak: ${SAMPLES} s of sockets, pipes, subprocesses, handle waits and c
     // A first, short run makes what Windows and Node create once per
     // process on first use (the crypto provider behind randomBytes, the
     // thread pool, named-pipe and Winsock state) before the count is taken.
+    const t0 = performance.now();
     await soak(0);
+    const warmUpMs = Math.round(performance.now() - t0);
     const pendingBefore = native.pendingOperations();
     const handlesBefore = native.processHandleCount();
     const fdsBefore = fdTargets();
@@ -289,7 +291,9 @@ describe(`soak: ${SAMPLES} s of sockets, pipes, subprocesses, handle waits and c
     // Closes in flight (a peer's end) settle within a few turns.
     // Windows: the thread pool behind waitHandle lets its wait thread's
     // handle go seconds after the last wait (see the leak check).
+    const t1 = performance.now();
     for (let i = 0; i < 750 && native.processHandleCount() > handlesBefore; i++) await delay(20);
+    const settleMs = Math.round(performance.now() - t1);
     const end = sample();
 
     const warm = Math.ceil(samples.length / 3);
@@ -302,6 +306,8 @@ describe(`soak: ${SAMPLES} s of sockets, pipes, subprocesses, handle waits and c
     report('soak', {
       samples: samples.length,
       seconds,
+      warmUpMs,
+      settleMs,
       ...counts,
       rssStartMiB: mib(start.rss),
       rssGrowthAfterWarmupMiB: mib(rssGrowth),
