@@ -290,9 +290,13 @@ describe(`soak: ${SAMPLES} s of sockets, pipes, subprocesses, handle waits and c
     const { counts, samples, start, seconds } = await soak(SAMPLES);
     // Closes in flight (a peer's end) settle within a few turns.
     // Windows: the thread pool behind waitHandle lets its wait thread's
-    // handle go seconds after the last wait (see the leak check).
+    // handle go seconds after the last wait (see the leak check). A
+    // deadline, not a count of turns: under Wine one handle count takes
+    // about 150 ms (Wine's GetProcessHandleCount is a stub, so the native
+    // core probes handle values one by one).
     const t1 = performance.now();
-    for (let i = 0; i < 750 && native.processHandleCount() > handlesBefore; i++) await delay(20);
+    const settleBy = Date.now() + 20_000;
+    while (Date.now() < settleBy && native.processHandleCount() > handlesBefore) await delay(20);
     const settleMs = Math.round(performance.now() - t1);
     const end = sample();
 
@@ -328,9 +332,12 @@ describe(`soak: ${SAMPLES} s of sockets, pipes, subprocesses, handle waits and c
     if (!underAsan) expect(rssGrowth).toBeLessThan(RSS_BOUND);
     expect(heapGrowth).toBeLessThan(HEAP_BOUND);
     expect(handlesMax).toBeLessThanOrEqual(start.handles + HANDLES_HELD);
-    // Not more than before (Windows: the first run's wait-thread handle may
-    // have gone since; Linux: the same count).
-    expect(end.handles).toBeLessThanOrEqual(handlesBefore);
+    // Linux: the same count. Windows: not more than before, but for one
+    // thread-pool wait thread, which Wine kept past the deadline in runs
+    // that shared wineserver with another busy Wine process (the other jest
+    // worker); alone it goes within about 5 s. A leak per operation would
+    // show in handlesMax and in far more than one handle.
+    expect(end.handles).toBeLessThanOrEqual(handlesBefore + (isWindows ? 1 : 0));
     if (!isWindows) expect(end.handles).toBe(handlesBefore);
     expect(native.pendingOperations()).toBe(pendingBefore);
   }, TIMEOUT_MS);
