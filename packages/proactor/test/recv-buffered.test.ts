@@ -226,10 +226,9 @@ describe('IocpProactor receives on a stream socket with data arriving between re
     const total = 16 * 1024 * 1024;
     const data = await stalledWrite(peer, total, 3, 300);
     // Linux only (IOCP has no read hints to spin on): under Wine, in a full
-    // parallel run whose other worker loaded wineserver (its soak test ran
-    // at a tenth of its usual rate then), the loop read busy (0.97) while
-    // the in-process net peer's 16 MiB write stalled; alone it reads idle,
-    // as a plain Node pair does under Wine.
+    // parallel run while the other worker's soak test was counting handles
+    // in a loop (thousands of wineserver calls a second), the loop read busy
+    // (0.97); alone it reads idle, as a plain Node pair does under Wine.
     const busy = await loopBusyOver(400);
     if (process.platform === 'linux') expect(busy).toBeLessThan(0.5);
     // Every byte is still there, in order.

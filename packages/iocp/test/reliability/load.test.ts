@@ -13,9 +13,9 @@
 // about half the rate of Node's net (each new connection's setup costs more
 // JavaScript and a few more syscalls), which makes its first round about
 // twice as long (io_uring: 400 vs 160 ms on a 2-core machine), while the
-// second round (echoAgainMs) is close to Node's (89 vs 80-87 ms). They are reported, not asserted: what is
-// asserted is that every connection was accepted, held and echoed byte for
-// byte.
+// second round (echoAgainMs) is close to Node's (89 vs 80-87 ms). They are
+// reported, not asserted: what is asserted is that every connection was
+// accepted, held and echoed byte for byte.
 //
 // Sizes: 2,000 connections in `pnpm test`, 10,000 under `pnpm test:soak`.
 // Under Wine the IOCP leg holds 1,000 whatever the size: node.exe and
