@@ -97,15 +97,30 @@ export class EchoProtocol {
   }
 }
 
+// The buffer of a BufferedEchoProtocol: a receive buffer, which the OS
+// reads into directly (no copy), where @iocp/native has allocReceiveBuffer.
+let allocBuffer = null;
+function receiveBuffer(size) {
+  if (allocBuffer === null) {
+    const nativePkg = requireIocp('@iocp/native');
+    allocBuffer =
+      typeof nativePkg.allocReceiveBuffer === 'function'
+        ? nativePkg.allocReceiveBuffer
+        : (n) => Buffer.allocUnsafe(n);
+  }
+  return allocBuffer(size);
+}
+
 /**
  * The echo BufferedProtocol (asyncio's protocol for bulk data): every read
- * goes into the connection's one 64 KiB buffer, and what arrived is written
- * back from it (the transport sends it at once or keeps a copy, so the
- * buffer can take the next read right away). No allocation per read.
+ * goes into the connection's one 64 KiB buffer (a receive buffer: the OS
+ * writes it directly), and what arrived is written back from it (the
+ * transport sends it at once or keeps a copy, so the buffer can take the
+ * next read right away). No allocation and no copy per read.
  */
 export class BufferedEchoProtocol {
   constructor() {
-    this.buf = Buffer.allocUnsafe(65536);
+    this.buf = receiveBuffer(65536);
   }
   connectionMade(transport) {
     this.transport = transport;

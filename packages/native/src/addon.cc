@@ -7,6 +7,7 @@
 #include "common/addon_data.h"
 #include "common/backend.h"
 #include "common/core.h"
+#include "common/receive_buffer.h"
 #include "common/sync_api.h"
 
 #ifndef IOCP_NATIVE_VERSION
@@ -54,6 +55,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("availableBackends", Napi::Function::New(env, ListBackends, "availableBackends"));
   exports.Set("Core", Core::Define(env));
   RegisterSyncApi(env, exports);
+  RegisterReceiveBuffers(env, exports);
   return exports;
 }
 

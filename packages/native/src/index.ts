@@ -46,6 +46,16 @@ export const STDIO_INHERIT = -1;
 /** spawnProcess's stdio value: the child gets the null device. */
 export const STDIO_NULL = -2;
 
+/**
+ * A Buffer of `size` bytes (not zeroed, as Buffer.allocUnsafe) that the OS
+ * receives into directly: a read into it (recvInto, a BufferedProtocol's
+ * getBuffer) makes no copy. Any other Buffer works too, through a copy from
+ * the operation's own memory at completion. See NativeAddon.allocReceiveBuffer.
+ */
+export function allocReceiveBuffer(size: number): Buffer {
+  return addon.allocReceiveBuffer(size);
+}
+
 /** The backends that can start in this process, default first on Linux. */
 export function availableBackends(): BackendName[] {
   return addon.availableBackends();

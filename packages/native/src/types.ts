@@ -41,8 +41,10 @@ export interface NativeCore {
    * OS took whole, on io_uring and epoll, or a read on io_uring answered from
    * bytes its socket's receive already held, or its end of file; the bytes
    * are in the buffer when the call returns): no completion record follows.
-   * id is -1 when the last operation started is pending. Read it right after
-   * the call.
+   * id is -1 when the last operation started is pending. The third word is
+   * 1 when that operation receives straight into a receive buffer (see
+   * allocReceiveBuffer: the OS writes the buffer itself, until the
+   * operation's completion), else 0. Read it right after the call.
    */
   readonly immediate: Int32Array;
   /**
@@ -190,6 +192,16 @@ export interface NativeAddon {
   leakedOperations(): number;
   /** True under Wine (for tests that must skip a known Wine difference only). */
   isWine(): boolean;
+  /**
+   * A Buffer of `size` bytes (1 to 2^31-1, not zeroed) that receives write
+   * into directly: its memory is native and each pending receive into it
+   * holds a reference, so the OS may write it whatever JavaScript does with
+   * the Buffer meanwhile (transfer, detach, drop). A receive into any other
+   * Buffer goes into the operation's own memory and is copied out at its
+   * completion. Where Node allows no external Buffers, an ordinary Buffer.
+   * @throws TypeError or RangeError for a bad size.
+   */
+  allocReceiveBuffer(size: number): Buffer;
   /**
    * How many handles (Windows: GetProcessHandleCount; under Wine, whose
    * GetProcessHandleCount reports 0, the handle values GetHandleInformation

@@ -6,6 +6,7 @@
 export {
   PIPE_PREFIX,
   PipeHandle,
+  allocReceiveBuffer,
   createPipeInstance,
   pipe,
   pipeFolder,

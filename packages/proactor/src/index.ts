@@ -1,6 +1,7 @@
 // @iocp/proactor: sockets, events, pipe handles and IocpProactor on the @iocp
 // completion core.
 export { IocpProactor } from './iocp-proactor';
+export { allocReceiveBuffer } from '@iocp/native';
 export type { Connection } from './iocp-proactor';
 export { OverlappedFuture } from './overlapped-future';
 export { Socket } from './socket';

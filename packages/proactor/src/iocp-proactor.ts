@@ -231,6 +231,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     fut._id = id;
     fut._finish = finish;
     fut._buf = buf;
+    fut._lent = immediate[2] === 1;
     this._slots[id & SLOT_MASK] = fut;
     this._pending++;
     if (conn !== null) {
@@ -308,6 +309,15 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
           reportFutureError(fut, `Delivering the completion of ${fut._what} failed`, err);
         }
         fut._buf = null;
+        const released = fut._onReleased;
+        if (released !== null) {
+          fut._onReleased = null;
+          try {
+            released();
+          } catch (err) {
+            reportFutureError(fut, `Releasing the buffer of ${fut._what} failed`, err);
+          }
+        }
       }
       if (this._pending === 0 && this._drained !== null) this._drained();
     } finally {

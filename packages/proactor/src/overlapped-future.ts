@@ -58,6 +58,14 @@ export class OverlappedFuture<T> extends Future<T> {
   _hasOutcome = false;
   /** @internal Auto-reset waits on Linux: the event and when the wait times out (performance.now() ms, -1: never). */
   _autoReset: { handle: number; deadline: number } | null = null;
+  /**
+   * @internal A read the OS does straight into its buffer (a receive
+   * buffer, see allocReceiveBuffer): until its completion is delivered
+   * (`_id` back to -1), even after a cancel, the OS may still write it.
+   */
+  _lent = false;
+  /** @internal Called once the completion of the operation was delivered (the OS let go of it). */
+  _onReleased: (() => void) | null = null;
   /** @internal Links in the connection's list of pending operations. */
   _prevOnConn: OverlappedFuture<unknown> | null = null;
   /** @internal */ _nextOnConn: OverlappedFuture<unknown> | null = null;

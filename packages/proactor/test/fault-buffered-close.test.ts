@@ -6,9 +6,12 @@
 // still whole, so a read that finished after its transport closed and
 // still wrote into the buffer it had been lent (the race Core.dropBuffer
 // closes) is caught. Every stream that is not cut must arrive intact.
-// Runs on every backend.
+// With receive buffers (allocReceiveBuffer: the OS writes them itself, so
+// nothing can drop a read into one) the buffer goes back only at
+// connectionLost, which the transport holds back until the OS let go of
+// the read it cancelled. Runs on every backend.
 import { sleep } from '@iocp/futures';
-import { BaseProactorEventLoop, Socket } from '@iocp/proactor';
+import { BaseProactorEventLoop, Socket, allocReceiveBuffer } from '@iocp/proactor';
 import type { BufferedProtocol, Transport } from '@iocp/proactor';
 
 import { Prng, runSeed, withSeed } from './fault-helpers';
@@ -21,6 +24,7 @@ const STREAM = 96 * 1024;
 
 class Pool {
   private readonly free: Buffer[] = [];
+  constructor(private readonly alloc: (size: number) => Buffer) {}
   /** Buffers found written after their protocol's connectionLost. */
   readonly corrupted: string[] = [];
   made = 0;
@@ -29,7 +33,7 @@ class Pool {
     const buf = this.free.pop();
     if (buf === undefined) {
       this.made++;
-      return Buffer.alloc(BUF_SIZE);
+      return this.alloc(BUF_SIZE).fill(0);
     }
     if (!buf.every((x) => x === SENTINEL)) {
       const at = buf.findIndex((x) => x !== SENTINEL);
@@ -98,14 +102,17 @@ class PooledProtocol implements BufferedProtocol {
   }
 }
 
-describe('BufferedProtocols sharing a buffer pool, closed at random while data flows', () => {
+describe.each([
+  ['ordinary Buffers', Buffer.allocUnsafe, true],
+  ['receive buffers', allocReceiveBuffer, false],
+] as const)('BufferedProtocols sharing a pool of %s, closed at random while data flows', (_, alloc, reclaimAtClose) => {
   it('no buffer is written after its connection closed, and uncut streams arrive whole', async () => {
     const seed = runSeed();
     await withSeed(seed, async () => {
       const rng = new Prng(seed);
       const loop = new BaseProactorEventLoop();
       const sockets: Socket[] = [];
-      const pool = new Pool();
+      const pool = new Pool(alloc);
       try {
         await loop.runUntilComplete(async () => {
           const conns: Array<{
@@ -155,7 +162,7 @@ describe('BufferedProtocols sharing a buffer pool, closed at random while data f
                 sent.addDoneCallback(() => void sent.exception());
                 if (rng.next() < 0.5) c.tr.close();
                 else c.tr.abort();
-                c.proto.reclaim();
+                if (reclaimAtClose) c.proto.reclaim();
                 return;
               }
             }

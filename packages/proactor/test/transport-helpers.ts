@@ -221,8 +221,8 @@ export class LendingProtocol implements BufferedProtocol {
   /** Replaces what getBuffer returns (an error to throw, a value to return). */
   lend: (() => unknown) | null = null;
 
-  constructor(loop: BaseEventLoop, size = 64 * 1024) {
-    this.buf = Buffer.alloc(size);
+  constructor(loop: BaseEventLoop, size = 64 * 1024, alloc: (size: number) => Buffer = Buffer.alloc) {
+    this.buf = alloc(size);
     this.lost = loop.createFuture<Error | null>();
   }
 

@@ -4,8 +4,8 @@
 // other end through the same loop.
 import { ConnectionResetError, OSError, RuntimeError } from '@iocp/futures';
 import type { Future } from '@iocp/futures';
-import { ProactorSocketTransport, Socket } from '@iocp/proactor';
-import type { BufferedProtocol, Protocol, Transport } from '@iocp/proactor';
+import { ProactorSocketTransport, Socket, allocReceiveBuffer } from '@iocp/proactor';
+import type { BufferedProtocol, OverlappedFuture, Protocol, Transport } from '@iocp/proactor';
 
 import { HAND_OUT_AT } from '../src/iocp-proactor';
 import { LENT_READ_MAX } from '../src/transports/read-pipe-transport';
@@ -16,6 +16,7 @@ import {
   LendingProtocol,
   pattern,
   readAll,
+  readExactly,
   RecordingProtocol,
   tcpPair,
   until,
@@ -687,6 +688,111 @@ describe('ProactorSocketTransport: reading, closing, EOF', () => {
         } finally {
           proactor._dropReadBuffer = drop;
         }
+      });
+    });
+
+    // A receive buffer (allocReceiveBuffer) is written by the OS itself: no
+    // copy, and no dropping it from a cancelled read either, so
+    // connectionLost waits for that read's completion.
+    describe('lending a receive buffer', () => {
+      async function lendingReceiveBuffer(size: number): Promise<[Transport, LendingProtocol, Socket]> {
+        const [a, peer] = pair();
+        const proto = new LendingProtocol(loop, size, allocReceiveBuffer);
+        const tr = loop._makeSocketTransport(a, proto);
+        await until(loop, () => proto.hints.length === 1, 'the first read');
+        return [tr, proto, peer];
+      }
+
+      /** The read the transport has in flight. */
+      const readInFlight = (tr: Transport): OverlappedFuture<unknown> =>
+        (tr as unknown as { _readFut: OverlappedFuture<unknown> })._readFut;
+
+      test('the OS reads into it (the read is lent), and an echo of a large stream comes back whole', async () => {
+        await loop.runUntilComplete(async () => {
+          const [tr, proto, peer] = await lendingReceiveBuffer(64 * 1024);
+          expect(readInFlight(tr)._lent).toBe(true);
+          proto.bufferUpdated = function (n: number) {
+            this.transport!.write(this.buf.subarray(0, n));
+          };
+          const data = pattern(2 * 1024 * 1024, 11);
+          const back = readExactly(loop, peer, data.length);
+          await loop.sockSendall(peer, data);
+          expect((await back).equals(data)).toBe(true);
+          tr.close();
+          await proto.lost;
+        });
+      });
+
+      test('an ordinary Buffer is not lent', async () => {
+        await loop.runUntilComplete(async () => {
+          const [tr, proto] = await lending(256);
+          expect(readInFlight(tr)._lent).toBe(false);
+          tr.close();
+          await proto.lost;
+        });
+      });
+
+      test('close() with a read in flight: connectionLost waits until the OS let go of the read', async () => {
+        await loop.runUntilComplete(async () => {
+          const [tr, proto, peer] = await lendingReceiveBuffer(64 * 1024);
+          // Bulk data first: io_uring then reads with one SQE per read
+          // (the kernel writes the buffer; uring_receive.cc), which only
+          // the kernel can cancel.
+          const bulk = pattern(512 * 1024, 5);
+          await loop.sockSendall(peer, bulk);
+          await until(loop, () => proto.received().length === bulk.length, 'the bulk data');
+          await until(loop, () => readInFlight(tr) !== null, 'the next read');
+          expect(proto.received().equals(bulk)).toBe(true);
+          proto.parts.length = 0;
+          const read = readInFlight(tr);
+          expect(read._lent).toBe(true);
+          let pendingAtLost = -1;
+          let readDoneAtLost: number | null = null;
+          proto.connectionLost = function (exc: Error | null) {
+            pendingAtLost = loop._proactor.pendingOperations;
+            readDoneAtLost = read._id;
+            if (!this.lost.done()) this.lost.setResult(exc);
+          };
+          // The OS takes its time with the cancel (here: forever, as if it
+          // lost the race): the read ends only when data comes.
+          const proactor = loop._proactor;
+          const cancelOperation = proactor._cancelOperation.bind(proactor);
+          proactor._cancelOperation = () => null;
+          try {
+            tr.close();
+            tr.abort(); // A second close path: still one connectionLost, still after the read.
+            await iterations(loop, 20);
+            expect(pendingAtLost).toBe(-1);
+            await loop.sockSendall(peer, Buffer.from('late'));
+            expect(await proto.lost).toBeNull();
+          } finally {
+            proactor._cancelOperation = cancelOperation;
+          }
+          expect(readDoneAtLost).toBe(-1);
+          expect(pendingAtLost).toBe(0);
+          // The late bytes went into the buffer (the OS wrote it), not to the protocol.
+          expect(proto.buf.subarray(0, 4).toString()).toBe('late');
+          expect(proto.parts).toEqual([]);
+        });
+      });
+
+      test('a read that finishes while paused is kept apart, as with any buffer', async () => {
+        await loop.runUntilComplete(async () => {
+          const [tr, proto, peer] = await lendingReceiveBuffer(1024);
+          tr.pauseReading();
+          await loop.sockSendall(peer, Buffer.from('while paused'));
+          await until(
+            loop,
+            () => (tr as unknown as { _pendingDataLength: number })._pendingDataLength > 0,
+            'the paused read',
+          );
+          proto.buf.fill(0x21);
+          tr.resumeReading();
+          await until(loop, () => proto.parts.length === 1, 'the delivery');
+          expect(proto.received().toString()).toBe('while paused');
+          tr.close();
+          await proto.lost;
+        });
       });
     });
 

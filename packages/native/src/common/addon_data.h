@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "common/backend.h"
+#include "common/receive_buffer.h"
 
 namespace iocp {
 
@@ -37,6 +38,9 @@ struct AddonData {
   // tests' leak check reads it (pendingOperations()). This should be used
   // from the environment's JavaScript thread.
   size_t pending_ops = 0;
+  // The receive buffers (allocReceiveBuffer) whose Buffer is alive; made
+  // at the first one. Shared with them: a finalizer may run after this.
+  std::shared_ptr<ReceiveRegistry> receive_buffers;
   ~AddonData();
 };
 

@@ -58,6 +58,8 @@ struct Bytes {
   Napi::Value value;
   uint8_t* data;
   size_t length;
+  // The first byte of the view's ArrayBuffer (a receive buffer is found by it).
+  const uint8_t* base;
 };
 
 inline Bytes ByteViewOf(Napi::Env napi_env_value, Napi::Value v, const char* name) {
@@ -83,7 +85,8 @@ inline Bytes ByteViewOf(Napi::Env napi_env_value, Napi::Value v, const char* nam
     throw Napi::TypeError::New(napi_env_value,
                                std::string(name) + " must not be a view of a detached ArrayBuffer");
   }
-  return Bytes{v, static_cast<uint8_t*>(data), length};
+  const uint8_t* base = data == nullptr ? nullptr : static_cast<const uint8_t*>(data) - offset;
+  return Bytes{v, static_cast<uint8_t*>(data), length, base};
 }
 
 inline Bytes ByteView(const Napi::CallbackInfo& info, size_t i, const char* name) {

@@ -99,9 +99,9 @@ Core::Core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Core>(info), env_(
                                     " backend: " + SystemErrorMessage(-err));
   }
   callback_ = Napi::Persistent(info[0].As<Napi::Function>());
-  // The completion records, then the two words of `immediate`.
+  // The completion records, then the three words of `immediate`.
   Napi::ArrayBuffer buffer =
-      Napi::ArrayBuffer::New(env, (kCompletionCapacity * kCompletionWords + 2) * sizeof(int32_t));
+      Napi::ArrayBuffer::New(env, (kCompletionCapacity * kCompletionWords + 3) * sizeof(int32_t));
   records_ = static_cast<int32_t*>(buffer.Data());
   std::memset(records_, 0, buffer.ByteLength());
   immediate_ = records_ + kCompletionCapacity * kCompletionWords;
@@ -123,7 +123,7 @@ Core::Core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Core>(info), env_(
       napi_enumerable));
   info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(
       "immediate",
-      Napi::Int32Array::New(env, 2, buffer, kCompletionCapacity * kCompletionWords * sizeof(int32_t)),
+      Napi::Int32Array::New(env, 3, buffer, kCompletionCapacity * kCompletionWords * sizeof(int32_t)),
       napi_enumerable));
   napi_add_env_cleanup_hook(env, &Core::CleanupHook, this);
 }
@@ -202,6 +202,8 @@ Op* Core::NewOp(Napi::Env env, OpKind kind) {
 Napi::Value Core::Start(Napi::Env env, Op* op) {
   uint32_t id = op->id;
   immediate_[0] = -1;
+  // Whether this op receives straight into a receive buffer (Op::lent).
+  immediate_[2] = op->lent != nullptr ? 1 : 0;
   if (immediate_handed_out_) {
     // `received`'s last slot describes the last op started only.
     immediate_handed_out_ = false;

@@ -121,8 +121,9 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   bool immediate_handed_out_ = false;
   std::unique_ptr<Napi::AsyncContext> async_context_;
   int32_t* records_ = nullptr;
-  // [id, result] of the last op finished at once (Backend::kDoneNow), exposed
-  // to JavaScript as `immediate`; id -1 when the last op started is pending.
+  // [id, result, lent] of the last op started, exposed to JavaScript as
+  // `immediate`: id and result when it finished at once (Backend::kDoneNow),
+  // else id -1; lent 1 when it receives straight into a receive buffer.
   int32_t* immediate_ = nullptr;
   uint32_t count_ = 0;
   bool closed_ = false;

@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "common/addon_data.h"
 #include "common/args.h"
 #include "common/core.h"
 
@@ -23,9 +24,24 @@ constexpr size_t kMaxTransfer = 0x7fffffff;
 // when lend is true, reserves the memory and lends buf's bytes to the
 // backend for the length of Submit (Op::borrowed): a send the OS takes
 // during the call needs no copy, and Core::Start copies the bytes of one
-// that waits. Returns false when memory is short.
-bool UseBuffer(Op* op, const args::Bytes& bytes, bool receive, bool lend) {
+// that waits. A receive into a receive buffer (receive_buffer.cc) uses its
+// memory as it is instead: no bounce memory, no copy at completion, and no
+// handing out. Returns false when memory is short.
+bool UseBuffer(Op* op, const args::Bytes& bytes, bool receive, bool lend,
+               const ReceiveRegistry* receive_buffers) {
   size_t length = bytes.length > kMaxTransfer ? kMaxTransfer : bytes.length;
+  if (receive) {
+    ReceiveMemory* mem = FindReceiveMemory(receive_buffers, bytes.base);
+    // (The view lies within the memory: an ArrayBuffer is never larger.)
+    if (mem != nullptr && bytes.data + length <= mem->bytes() + mem->size()) {
+      mem->Ref();
+      op->lent = mem;
+      op->data = bytes.data;
+      op->length = length;
+      op->hand_out_at = 0;
+      return true;
+    }
+  }
   if (!op->Reserve(length)) return false;
   if (receive) {
     op->keep = Napi::Persistent(bytes.value);
@@ -115,7 +131,7 @@ Napi::Value Core::Detach(const Napi::CallbackInfo& info) {
 Napi::Value Core::StartBuffered(Napi::Env env, Op* op, const args::Bytes& buf, bool receive) {
   bool lend = !receive && backend_->LendsSends() &&
               (op->kind == OpKind::kSend || op->kind == OpKind::kWrite);
-  if (!UseBuffer(op, buf, receive, lend)) {
+  if (!UseBuffer(op, buf, receive, lend, data_ != nullptr ? data_->receive_buffers.get() : nullptr)) {
     DropOp(op);
     throw Napi::RangeError::New(env, "buffer is too large (out of memory)");
   }

@@ -14,7 +14,10 @@ std::atomic<uint64_t> leaked_ops{0};
 
 uint64_t LeakedOps() { return leaked_ops.load(std::memory_order_relaxed); }
 
-Op::~Op() { std::free(bounce); }
+Op::~Op() {
+  std::free(bounce);
+  if (lent != nullptr) lent->Unref();
+}
 
 bool Op::Reserve(size_t n) {
   size_t want = n == 0 ? 1 : n;
@@ -56,6 +59,10 @@ void Op::Reset() {
   hand_out_at = 0;
   new_buffer = false;
   borrowed = false;
+  if (lent != nullptr) {
+    lent->Unref();
+    lent = nullptr;
+  }
   if (bounce_capacity > kKeptBounce) {
     std::free(bounce);
     bounce = nullptr;

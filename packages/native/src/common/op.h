@@ -12,7 +12,9 @@
 // JavaScript can transfer or detach an ArrayBuffer at any time and Node-API
 // cannot pin one; native memory stays valid until the kernel is done with
 // it, and at teardown an op the kernel still holds is leaked rather than
-// freed (OpTable::Leak).
+// freed (OpTable::Leak). The one exception is a receive into a receive
+// buffer (receive_buffer.cc): its memory is native too, and the op holds a
+// reference to it instead (`lent`), so the kernel writes it directly.
 #ifndef IOCP_COMMON_OP_H_
 #define IOCP_COMMON_OP_H_
 
@@ -22,6 +24,8 @@
 #include <cstdint>
 #include <memory>
 #include <vector>
+
+#include "common/receive_buffer.h"
 
 namespace iocp {
 
@@ -106,6 +110,10 @@ struct Op {
   // until Submit returns. Adopt() copies it into the bounce memory, which
   // Core reserved beforehand.
   bool borrowed = false;
+  // A receive straight into a receive buffer's memory (`data` points into
+  // it): the op holds one of its references until released, and nothing
+  // is copied at completion.
+  ReceiveMemory* lent = nullptr;
   // Native memory owned by the op, bounce_capacity bytes (see above).
   uint8_t* bounce = nullptr;
   size_t bounce_capacity = 0;

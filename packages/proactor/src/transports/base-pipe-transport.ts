@@ -8,6 +8,7 @@ import type { Future } from '@iocp/futures';
 
 import type { BaseProactorEventLoop, TransportServer } from '../base-proactor-event-loop';
 import type { Connection } from '../iocp-proactor';
+import type { OverlappedFuture } from '../overlapped-future';
 import { isBufferedProtocol } from '../protocols';
 import type { BaseProtocol } from '../protocols';
 import type { BaseTransport } from './types';
@@ -79,6 +80,12 @@ export abstract class ProactorBasePipeTransport extends FlowControlTransport imp
   /** @internal */ _eofWritten = false;
   /** @internal A future sendfile waits on until the write buffer is empty. */
   _emptyWaiter: Future<void> | null = null;
+  /**
+   * @internal A cancelled read that the OS does straight into the
+   * protocol's buffer (a receive buffer): connectionLost waits until the
+   * OS let go of it (see _callConnectionLost).
+   */
+  _lentRead: OverlappedFuture<unknown> | null = null;
 
   constructor(
     loop: BaseProactorEventLoop,
@@ -207,6 +214,19 @@ export abstract class ProactorBasePipeTransport extends FlowControlTransport imp
   /** @internal */
   readonly _callConnectionLost = (exc: Error | null): void => {
     if (this._calledConnectionLost) return;
+    // The protocol may reuse its buffer once connectionLost tells it the
+    // transport is done with it; a cancelled read the OS does straight into
+    // that buffer may still write it until its completion comes (a cancel
+    // that came too late, or the wait for the OS to confirm it), so the
+    // call waits for that completion. The first call's error is kept.
+    const lent = this._lentRead;
+    if (lent !== null) {
+      if (lent._id >= 0) {
+        lent._onReleased ??= () => this._loop.callSoon(this._callConnectionLost, exc);
+        return;
+      }
+      this._lentRead = null;
+    }
     try {
       this._protocol.connectionLost?.(exc);
     } finally {

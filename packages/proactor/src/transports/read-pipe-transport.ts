@@ -8,13 +8,16 @@
 // A BufferedProtocol's reads go straight into the buffer its getBuffer(-1)
 // returns (as asyncio's selector transport does with recv_into; CPython's
 // proactor reads into its own buffer and copies): the OS receives into the
-// operation's own memory as always, the core copies the bytes into the
-// protocol's buffer when the read completes, and bufferUpdated(n) follows.
-// No allocation per read and one copy, which is what BufferedProtocol is
-// for. The protocol must leave that buffer alone until bufferUpdated (or
-// connectionLost). Closing drops the buffer from a read still in flight
-// (proactor._dropReadBuffer), so a read that wins its cancel race never
-// writes into a buffer the protocol may already have reused. A read that
+// operation's own memory, the core copies the bytes into the protocol's
+// buffer when the read completes, and bufferUpdated(n) follows. No
+// allocation per read and one copy, which is what BufferedProtocol is for;
+// a buffer from allocReceiveBuffer() takes the OS's write itself, with no
+// copy at all. The protocol must leave that buffer alone until
+// bufferUpdated (or connectionLost). Closing drops the buffer from a read
+// still in flight (proactor._dropReadBuffer), so a read that wins its cancel
+// race never writes into a buffer the protocol may already have reused; a
+// read into a receive buffer cannot be dropped (the OS writes it), so
+// connectionLost waits for its completion instead. A read that
 // finishes while reading is paused is copied out of the protocol's buffer
 // and delivered through getBuffer/bufferUpdated on resumeReading(), and one
 // that finishes after setProtocol() changed the protocol reaches the new
@@ -305,9 +308,12 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
 
     /** @internal The read in flight is cancelled (close, abort): it fills no protocol buffer any more. */
     override _cancelRead(): void {
-      const fut = this._readFut;
+      const fut = this._readFut as OverlappedFuture<unknown> | null;
       if (fut !== null && this._readInto !== null) {
-        this._loop._proactor._dropReadBuffer(fut as OverlappedFuture<unknown>);
+        // A read into a receive buffer is the OS's own write, which nothing
+        // can drop: connectionLost waits for its completion instead.
+        if (fut._lent) this._lentRead = fut;
+        else this._loop._proactor._dropReadBuffer(fut);
         this._readInto = null;
         this._readIntoProto = null;
       }
