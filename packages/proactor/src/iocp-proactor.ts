@@ -10,7 +10,8 @@ import type { NativeCore } from '@iocp/native';
 import { decodeAddress, encodeAddress, familyNumber } from './address';
 import type { SockAddr } from './address';
 import { OverlappedFuture } from './overlapped-future';
-import type { Finisher, OperationCanceller, TrackedConnection } from './overlapped-future';
+import type { Finisher, OperationCanceller, TrackedConnection, TrackedOp } from './overlapped-future';
+import type { TransportRead } from './transport-read';
 import type { PipeHandle } from './pipe-handle';
 import { acceptPipe as acceptPipeOp, connectPipe as connectPipeOp } from './pipe-ops';
 import type { PipeOpsHost } from './pipe-ops';
@@ -80,7 +81,7 @@ const finishNewBuffer: Finisher = (fut, n, index) => {
  * (-1: the op finished during its call, the last slot), so that nothing
  * keeps it there.
  */
-function takeReceived(fut: OverlappedFuture<unknown>, index: number): Buffer | undefined {
+function takeReceived(fut: TrackedOp, index: number): Buffer | undefined {
   const received = (fut._canceller as IocpProactor)._received;
   const slot = index < 0 ? received.length - 1 : index;
   const data = received[slot];
@@ -101,7 +102,7 @@ const RESTARTED = Symbol('restarted');
 // waits again for the time it has left.
 const finishWaitAutoReset: Finisher = (fut, r) => {
   if (r !== 1) return false;
-  const wait = fut._autoReset as { handle: number; deadline: number };
+  const wait = (fut as OverlappedFuture<boolean>)._autoReset as { handle: number; deadline: number };
   const taken = native.eventReset(wait.handle);
   if (taken < 0) throw systemError(taken, fut._what);
   if (taken === 1) return true;
@@ -122,7 +123,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   /** @internal The native core's `received` (see _recvChunk). */
   readonly _received: (Buffer | undefined)[];
   /** Pending operations by their native id's slot (ids reuse slots densely). */
-  private readonly _slots: (OverlappedFuture<unknown> | undefined)[] = [];
+  private readonly _slots: (TrackedOp | undefined)[] = [];
   private _pending = 0;
   private _loop: BaseEventLoop | undefined;
   /** The options every future of this proactor is made with (its loop). */
@@ -228,22 +229,64 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       fut._buf = null;
       return fut;
     }
-    fut._id = id;
-    fut._finish = finish;
-    fut._buf = buf;
-    fut._lent = immediate[2] === 1;
-    this._slots[id & SLOT_MASK] = fut;
+    this._link(fut, id, finish, conn, buf);
+    return fut;
+  }
+
+  /** Tracks pending operation `id` under `op` (see _track): its slot, and its place on its connection. */
+  private _link(
+    op: TrackedOp,
+    id: number,
+    finish: Finisher,
+    conn: Connection | null,
+    buf: Uint8Array | null,
+  ): void {
+    op._id = id;
+    op._finish = finish;
+    op._buf = buf;
+    op._lent = this._immediate[2] === 1;
+    this._slots[id & SLOT_MASK] = op;
     this._pending++;
     if (conn !== null) {
-      fut._conn = conn;
+      op._conn = conn;
       const head = conn._opHead;
       if (head) {
-        fut._nextOnConn = head;
-        head._prevOnConn = fut;
+        op._nextOnConn = head;
+        head._prevOnConn = op;
       }
-      conn._opHead = fut;
+      conn._opHead = op;
     }
-    return fut;
+  }
+
+  /**
+   * @internal The transports' read, with no future (see TransportRead):
+   * starts `read` again as a read into `buf` of the protocol's (`chunk`
+   * false, as recvInto) or of the transport's own (`chunk` true, as
+   * _recvChunk: a large read comes as a Buffer of its own). Its outcome,
+   * whatever it is (a refused start included), reaches the transport
+   * through the read's done callback, as a future's would.
+   * @throws TypeError at once for a bad buffer, RuntimeError once closed.
+   */
+  _readFor(conn: Connection, buf: Uint8Array, chunk: boolean, read: TransportRead): void {
+    checkBytes(buf);
+    const handle = this._prepare(conn, 0);
+    const id = this._startRead(conn, handle, buf, 0, chunk ? HAND_OUT_AT : 0);
+    const finish = chunk ? finishChunk : finishCount;
+    read._restart();
+    if (id < 0) {
+      // A broken pipe reads as EOF, at the start as at the end (_trackRead).
+      if (-id === ERROR_BROKEN_PIPE || -id === EPIPE) read.setResult(0);
+      else read.setException(operationError(read._what, id));
+      return;
+    }
+    if (this._immediate[0] === id) {
+      read._buf = buf;
+      const value = finish(read, this._immediate[1], -1, 0) as number | Buffer;
+      read._buf = null;
+      read.setResult(value);
+      return;
+    }
+    this._link(read, id, finish, conn, buf);
   }
 
   /**
@@ -270,7 +313,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   }
 
   /** Forgets a completed operation: its slot and its place on its connection. */
-  private _untrack(fut: OverlappedFuture<unknown>, id: number): void {
+  private _untrack(fut: TrackedOp, id: number): void {
     this._slots[id & SLOT_MASK] = undefined;
     this._pending--;
     fut._id = -1;
@@ -327,7 +370,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
 
   /** Settles the future of completion record `index`; throws only if the future cannot take it. */
   private _complete(
-    fut: OverlappedFuture<unknown>,
+    fut: TrackedOp,
     result: number,
     index: number,
     addrLen: number,
@@ -354,7 +397,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       error = err as Error;
     }
     if (error !== null) fut.setException(error);
-    else fut.setResult(value);
+    // (A TransportRead's finishers make a count or a Buffer.)
+    else (fut as OverlappedFuture<unknown>).setResult(value);
   }
 
   /**
@@ -365,7 +409,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
    * a read that wins its cancel race never fills a buffer the protocol may
    * have reused. Returns whether there was such a buffer to let go of.
    */
-  _dropReadBuffer(fut: OverlappedFuture<unknown>): boolean {
+  _dropReadBuffer(fut: TrackedOp): boolean {
     const id = fut._id;
     if (id < 0 || fut._canceller !== this) return false;
     return this._core.dropBuffer(id);

@@ -12,6 +12,14 @@ import { Future } from '@iocp/futures';
 import type { FutureOptions, OSError } from '@iocp/futures';
 
 import { reportFutureError } from './report';
+import type { TransportRead } from './transport-read';
+
+/**
+ * An operation the proactor tracks from its start to its completion: the
+ * future of one (OverlappedFuture), or a transport's read (TransportRead,
+ * the same record without a Future).
+ */
+export type TrackedOp = OverlappedFuture<unknown> | TransportRead;
 
 /** What an OverlappedFuture needs from its proactor. */
 export interface OperationCanceller {
@@ -23,14 +31,14 @@ export interface OperationCanceller {
 export interface TrackedConnection {
   fileno(): number;
   /** @internal The first operation pending on this connection (any proactor). */
-  _opHead?: OverlappedFuture<unknown> | null;
+  _opHead?: TrackedOp | null;
 }
 
 /**
  * Turns a successful completion into the future's value:
  * (future, result, completion index, address length).
  */
-export type Finisher = (fut: OverlappedFuture<any>, result: number, index: number, addrLen: number) => unknown;
+export type Finisher = (fut: TrackedOp, result: number, index: number, addrLen: number) => unknown;
 
 export class OverlappedFuture<T> extends Future<T> {
   /** The native operation id while it is pending, -1 after. */
@@ -67,8 +75,8 @@ export class OverlappedFuture<T> extends Future<T> {
   /** @internal Called once the completion of the operation was delivered (the OS let go of it). */
   _onReleased: (() => void) | null = null;
   /** @internal Links in the connection's list of pending operations. */
-  _prevOnConn: OverlappedFuture<unknown> | null = null;
-  /** @internal */ _nextOnConn: OverlappedFuture<unknown> | null = null;
+  _prevOnConn: TrackedOp | null = null;
+  /** @internal */ _nextOnConn: TrackedOp | null = null;
 
   constructor(canceller: OperationCanceller, what: string, opts: FutureOptions | undefined) {
     super(opts);

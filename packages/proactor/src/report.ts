@@ -6,6 +6,8 @@
 import { logger } from '@iocp/futures';
 import type { ExceptionContext, Future } from '@iocp/futures';
 
+import type { TransportRead } from './transport-read';
+
 function describe(value: unknown): string {
   if (value instanceof Error) return value.stack ?? `${value.name}: ${value.message}`;
   try {
@@ -19,8 +21,12 @@ function describe(value: unknown): string {
  * Reports `exception` about `fut` with asyncio's context (message,
  * exception, future, and source_traceback in debug mode). Never throws.
  */
-export function reportFutureError(fut: Future<unknown>, message: string, exception: unknown): void {
-  const context: ExceptionContext = { message, exception, future: fut };
+export function reportFutureError(
+  fut: Future<unknown> | TransportRead,
+  message: string,
+  exception: unknown,
+): void {
+  const context: ExceptionContext = { message, exception, future: fut as Future<unknown> };
   if (fut._sourceTraceback) context.source_traceback = fut._sourceTraceback;
   try {
     const loop = fut.getLoop();

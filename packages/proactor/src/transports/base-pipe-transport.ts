@@ -8,7 +8,8 @@ import type { Future } from '@iocp/futures';
 
 import type { BaseProactorEventLoop, TransportServer } from '../base-proactor-event-loop';
 import type { Connection } from '../iocp-proactor';
-import type { OverlappedFuture } from '../overlapped-future';
+import type { TrackedOp } from '../overlapped-future';
+import type { TransportRead } from '../transport-read';
 import { isBufferedProtocol } from '../protocols';
 import type { BaseProtocol } from '../protocols';
 import type { BaseTransport } from './types';
@@ -68,7 +69,8 @@ export abstract class ProactorBasePipeTransport extends FlowControlTransport imp
   _buffer: Uint8Array[] | null = null;
   /** @internal The bytes in _buffer. */
   _bufferSize = 0;
-  /** @internal */ _readFut: Future<any> | null = null;
+  /** @internal The read in flight: a TransportRead, or a future (the watch of a write pipe). */
+  _readFut: TransportRead | Future<any> | null = null;
   /** @internal */ _writeFut: Future<number> | null = null;
   /** @internal The bytes of the send in flight. */
   _pendingWrite = 0;
@@ -85,7 +87,7 @@ export abstract class ProactorBasePipeTransport extends FlowControlTransport imp
    * protocol's buffer (a receive buffer): connectionLost waits until the
    * OS let go of it (see _callConnectionLost).
    */
-  _lentRead: OverlappedFuture<unknown> | null = null;
+  _lentRead: TrackedOp | null = null;
 
   constructor(
     loop: BaseProactorEventLoop,

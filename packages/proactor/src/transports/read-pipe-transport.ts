@@ -1,5 +1,6 @@
 // Port of asyncio/proactor_events.py _ProactorReadPipeTransport: the read
-// loop. One read of up to 64 KiB at a time (proactor._recvChunk): a short
+// loop. One read of up to 64 KiB at a time (proactor._readFor, with no
+// future: one TransportRead per transport, see transport-read.ts): a short
 // one is copied into a buffer the transport owns and reuses, and the
 // protocol gets a copy of the filled bytes; a large one (HAND_OUT_AT bytes
 // or more) comes as a Buffer of its own, the memory the OS received into,
@@ -36,8 +37,9 @@ import {
 } from '@iocp/futures';
 import type { Future } from '@iocp/futures';
 
-import type { OverlappedFuture } from '../overlapped-future';
+import type { TrackedOp } from '../overlapped-future';
 import { typeName } from '../proactor-args';
+import { TransportRead } from '../transport-read';
 
 import type { BaseProtocol, BufferedProtocol, Protocol } from '../protocols';
 import { ProactorBasePipeTransport } from './base-pipe-transport';
@@ -88,8 +90,11 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
     /** @internal The protocol that lent _readInto. */
     _readIntoProto: BaseProtocol | null = null;
 
-    /** @internal The read future's done callback (bound once). */
-    readonly _onReadDone = (fut: Future<number | Buffer>): void => {
+    /** @internal The read this transport starts again for every read (see TransportRead). */
+    _read: TransportRead | null = null;
+
+    /** @internal The read's done callback (bound once). */
+    readonly _onReadDone = (fut: TransportRead | null): void => {
       this._loopReading(fut);
     };
 
@@ -102,7 +107,7 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
     constructor(...args: any[]) {
       // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- a mixin's constructor forwards its arguments
       super(...args);
-      this._loop.callSoon(this._onReadDone as (fut: Future<number | Buffer> | null) => void, null);
+      this._loop.callSoon(this._onReadDone, null);
       this._paused = false;
     }
 
@@ -127,10 +132,7 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
       // After an end of file no read is started again (CPython would post
       // one, which can only bring the end of file a second time).
       if (this._readFut === null && length !== 0) {
-        this._loop.callSoon(
-          this._onReadDone as (fut: Future<number | Buffer> | null) => void,
-          null,
-        );
+        this._loop.callSoon(this._onReadDone, null);
       }
       const data = this._pendingData;
       this._pendingDataLength = -1;
@@ -196,7 +198,7 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
     // none is started either; an exception it throws still lets the next
     // read start, then goes to the loop's exception handler as CPython's does.
     /** @internal */
-    _loopReading(fut: Future<number | Buffer> | null): void {
+    _loopReading(fut: TransportRead | Future<number | Buffer> | null): void {
       let length = -1;
       let data: Buffer | null = null;
       if (fut !== null) {
@@ -273,18 +275,24 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
         // cost a 64 MiB allocation per read); bufferUpdated says how many.
         if (into.length > LENT_READ_MAX) into = into.subarray(0, LENT_READ_MAX);
       }
+      // One TransportRead serves every read; a new one only when the last
+      // is still the proactor's (a cancel it could not finish yet).
+      let read = this._read;
+      if (read === null || read._id >= 0) {
+        read = this._read = new TransportRead(proactor, this._loop, this._onReadDone);
+      }
       try {
-        this._readFut =
-          into === null ? proactor._recvChunk(sock, this._data) : proactor.recvInto(sock, into);
+        // recvInto the protocol's buffer, or _recvChunk into the transport's.
+        proactor._readFor(sock, into ?? this._data, into === null, read);
       } catch (exc) {
         this._readFailed(exc);
         return;
       }
+      this._readFut = read;
       if (into !== null) {
         this._readInto = into;
         this._readIntoProto = this._protocol;
       }
-      this._readFut.addDoneCallback(this._onReadDone);
     }
 
     /**
@@ -308,7 +316,7 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
 
     /** @internal The read in flight is cancelled (close, abort): it fills no protocol buffer any more. */
     override _cancelRead(): void {
-      const fut = this._readFut as OverlappedFuture<unknown> | null;
+      const fut = this._readFut as TrackedOp | null;
       if (fut !== null && this._readInto !== null) {
         // A read into a receive buffer is the OS's own write, which nothing
         // can drop: connectionLost waits for its completion instead.
