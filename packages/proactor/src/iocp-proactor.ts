@@ -58,10 +58,10 @@ const finishRecvfromInto: Finisher = (fut, n, index, addrLen) => [
 /**
  * A transport read of at least this many bytes comes as a Buffer the native
  * core hands over (the memory the OS received into) instead of being copied
- * into the transport's buffer: see _recvChunk.
+ * into the transport's buffer: see _readFor.
  */
 export const HAND_OUT_AT = 16 * 1024;
-// A read of _recvChunk: the bytes in the buffer it was given, or the Buffer
+// A transport's read (_readFor, chunk true): the bytes in the buffer it was given, or the Buffer
 // handed out for it (in `received`, slot `index`; the last slot for one
 // finished at once), taken so that nothing keeps it there.
 const finishChunk: Finisher = (fut, n, index) =>
@@ -120,7 +120,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   private readonly _core: NativeCore;
   /** The core's `immediate` ([id, result] of a send done during the call). */
   private readonly _immediate: Int32Array;
-  /** @internal The native core's `received` (see _recvChunk). */
+  /** @internal The native core's `received` (see _readFor). */
   readonly _received: (Buffer | undefined)[];
   /** Pending operations by their native id's slot (ids reuse slots densely). */
   private readonly _slots: (TrackedOp | undefined)[] = [];
@@ -215,22 +215,56 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     buf: Uint8Array | null = null,
   ): OverlappedFuture<T> {
     const fut = new OverlappedFuture<T>(this, what, this._futureOpts);
-    if (id < 0) {
-      fut.setException(operationError(what, id));
-      return fut;
-    }
+    this._begin(fut, id, finish, conn, buf);
+    return fut;
+  }
+
+  /**
+   * _track for reads: a broken pipe, at the start or at the end, reads as
+   * EOF (port of IocpProactor.recv), the value the finisher makes of 0 bytes.
+   */
+  private _trackRead<T>(
+    what: string,
+    id: number,
+    finish: Finisher,
+    conn: Connection,
+    buf: Uint8Array | null,
+  ): OverlappedFuture<T> {
+    const fut = new OverlappedFuture<T>(this, what, this._futureOpts);
+    fut._emptyOnBrokenPipe = true;
+    this._begin(fut, id, finish, conn, buf);
+    return fut;
+  }
+
+  /**
+   * Settles `op` for an operation the native core refused (a negated error;
+   * a read's broken pipe is EOF) or finished during the call, or tracks it
+   * until its completion (_link).
+   */
+  private _begin(
+    op: TrackedOp,
+    id: number,
+    finish: Finisher,
+    conn: Connection | null,
+    buf: Uint8Array | null,
+  ): void {
     // Port of IocpProactor._register: an operation that did not go pending
     // (a send the OS took whole, a read answered from what io_uring had
     // received for the socket) is resolved at once.
     const immediate = this._immediate;
-    if (immediate[0] === id) {
-      fut._buf = buf;
-      fut.setResult(finish(fut, immediate[1], -1, 0) as T);
-      fut._buf = null;
-      return fut;
+    const done = id >= 0 && immediate[0] === id;
+    if (done || (id < 0 && op._emptyOnBrokenPipe && (-id === ERROR_BROKEN_PIPE || -id === EPIPE))) {
+      op._buf = buf;
+      const value = finish(op, done ? immediate[1] : 0, -1, 0);
+      op._buf = null;
+      op.setResult(value);
+      return;
     }
-    this._link(fut, id, finish, conn, buf);
-    return fut;
+    if (id < 0) {
+      op.setException(operationError(op._what, id));
+      return;
+    }
+    this._link(op, id, finish, conn, buf);
   }
 
   /** Tracks pending operation `id` under `op` (see _track): its slot, and its place on its connection. */
@@ -262,7 +296,8 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
    * @internal The transports' read, with no future (see TransportRead):
    * starts `read` again as a read into `buf` of the protocol's (`chunk`
    * false, as recvInto) or of the transport's own (`chunk` true, as
-   * _recvChunk: a large read comes as a Buffer of its own). Its outcome,
+   * `chunk` true: a read of HAND_OUT_AT bytes or more comes as a Buffer of
+   * its own, the memory the OS wrote, handed over instead of copied). Its outcome,
    * whatever it is (a refused start included), reaches the transport
    * through the read's done callback, as a future's would.
    * @throws TypeError at once for a bad buffer, RuntimeError once closed.
@@ -271,46 +306,10 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     checkBytes(buf);
     const handle = this._prepare(conn, 0);
     const id = this._startRead(conn, handle, buf, 0, chunk ? HAND_OUT_AT : 0);
-    const finish = chunk ? finishChunk : finishCount;
     read._restart();
-    if (id < 0) {
-      // A broken pipe reads as EOF, at the start as at the end (_trackRead).
-      if (-id === ERROR_BROKEN_PIPE || -id === EPIPE) read.setResult(0);
-      else read.setException(operationError(read._what, id));
-      return;
-    }
-    if (this._immediate[0] === id) {
-      read._buf = buf;
-      const value = finish(read, this._immediate[1], -1, 0) as number | Buffer;
-      read._buf = null;
-      read.setResult(value);
-      return;
-    }
-    this._link(read, id, finish, conn, buf);
+    this._begin(read, id, chunk ? finishChunk : finishCount, conn, buf);
   }
 
-  /**
-   * _track for reads: a broken pipe, at the start or at the end, reads as
-   * EOF (port of IocpProactor.recv), the value the finisher makes of 0 bytes.
-   */
-  private _trackRead<T>(
-    what: string,
-    id: number,
-    finish: Finisher,
-    conn: Connection,
-    buf: Uint8Array | null,
-  ): OverlappedFuture<T> {
-    if (id < 0 && (-id === ERROR_BROKEN_PIPE || -id === EPIPE)) {
-      const fut = new OverlappedFuture<T>(this, what, this._futureOpts);
-      fut._buf = buf;
-      fut.setResult(finish(fut, 0, 0, 0) as T);
-      fut._buf = null;
-      return fut;
-    }
-    const fut = this._track<T>(what, id, finish, conn, buf);
-    fut._emptyOnBrokenPipe = true;
-    return fut;
-  }
 
   /** Forgets a completed operation: its slot and its place on its connection. */
   private _untrack(fut: TrackedOp, id: number): void {
@@ -397,12 +396,11 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       error = err as Error;
     }
     if (error !== null) fut.setException(error);
-    // (A TransportRead's finishers make a count or a Buffer.)
-    else (fut as OverlappedFuture<unknown>).setResult(value);
+    else fut.setResult(value);
   }
 
   /**
-   * @internal A read started with a buffer (recvInto, _recvChunk) that is
+   * @internal A read started with a buffer (recvInto, _readFor) that is
    * still pending stops writing into that buffer: what it brings is dropped
    * (the future still settles with the count). The transports call it
    * before they cancel a read into a BufferedProtocol's buffer on close, so
@@ -496,20 +494,6 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
     const handle = this._prepare(conn, flags);
     const id = this._startRead(conn, handle, buf, flags);
     return this._trackRead('recv_into', id, finishCount, conn, buf);
-  }
-
-  /**
-   * @internal The transports' read: recvInto `buf`, except that a read of at
-   * least HAND_OUT_AT bytes resolves to a new Buffer holding them: the
-   * memory the OS wrote, which the native core hands over instead of
-   * copying it into `buf` (bulk data then costs no copy in this process).
-   * @returns a future of the count of bytes in `buf`, or of that Buffer.
-   */
-  _recvChunk(conn: Connection, buf: Uint8Array): OverlappedFuture<number | Buffer> {
-    checkBytes(buf);
-    const handle = this._prepare(conn, 0);
-    const id = this._startRead(conn, handle, buf, 0, HAND_OUT_AT);
-    return this._trackRead('recv_into', id, finishChunk, conn, buf);
   }
 
   /**

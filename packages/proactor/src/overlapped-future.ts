@@ -40,6 +40,23 @@ export interface TrackedConnection {
  */
 export type Finisher = (fut: TrackedOp, result: number, index: number, addrLen: number) => unknown;
 
+/**
+ * Cancels the OS operation of `op` while it is pending (OverlappedFuture.cancel,
+ * TransportRead.cancel). Returns false when the cancel cannot undo it (it
+ * finished, or a send was cut after progress): `op` then stays pending for
+ * the outcome its completion brings. Port of windows_events.py
+ * _OverlappedFuture._cancel_overlapped: a cancel the OS refuses is
+ * reported, and the operation counts as cancelled all the same.
+ */
+export function cancelOperationOf(op: TrackedOp): boolean {
+  if (op._id < 0) return true;
+  if (!op._hasOutcome) {
+    const error = op._canceller._cancelOperation(op._id);
+    if (error !== null) reportFutureError(op, 'Cancelling an overlapped future failed', error);
+  }
+  return !op._hasOutcome;
+}
+
 export class OverlappedFuture<T> extends Future<T> {
   /** The native operation id while it is pending, -1 after. */
   _id = -1;
@@ -101,18 +118,8 @@ export class OverlappedFuture<T> extends Future<T> {
     if (msg !== undefined && msg !== null && typeof msg !== 'string') {
       throw new TypeError('msg must be a string');
     }
-    if (!this.done() && this._id >= 0) {
-      if (!this._hasOutcome) this._cancelOverlapped();
-      if (this._hasOutcome) return false;
-    }
+    if (!this.done() && !cancelOperationOf(this)) return false;
     return super.cancel(msg);
-  }
-
-  // Port of windows_events.py _OverlappedFuture._cancel_overlapped: a cancel
-  // the OS refuses is reported, and the future is cancelled all the same.
-  private _cancelOverlapped(): void {
-    const error = this._canceller._cancelOperation(this._id);
-    if (error !== null) reportFutureError(this, 'Cancelling an overlapped future failed', error);
   }
 
   override toString(): string {

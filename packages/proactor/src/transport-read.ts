@@ -13,8 +13,8 @@
 import { CancelledError, InvalidStateError } from '@iocp/futures';
 import type { BaseEventLoop } from '@iocp/futures';
 
+import { cancelOperationOf } from './overlapped-future';
 import type { Finisher, OperationCanceller, TrackedConnection, TrackedOp } from './overlapped-future';
-import { reportFutureError } from './report';
 
 const PENDING = 0;
 const FINISHED = 1;
@@ -88,9 +88,10 @@ export class TransportRead {
     return this._exception;
   }
 
-  setResult(value: number | Buffer): void {
+  /** `value`: what its finisher made, a count or a Buffer. */
+  setResult(value: unknown): void {
     this._settle(FINISHED);
-    this._result = value;
+    this._result = value as number | Buffer;
   }
 
   setException(exc: Error): void {
@@ -101,14 +102,7 @@ export class TransportRead {
   // As OverlappedFuture.cancel: the OS operation first; one the cancel can
   // no longer undo keeps the read pending for its real outcome (false).
   cancel(): boolean {
-    if (this._state !== PENDING) return false;
-    if (this._id >= 0) {
-      if (!this._hasOutcome) {
-        const error = this._canceller._cancelOperation(this._id);
-        if (error !== null) reportFutureError(this, 'Cancelling an overlapped future failed', error);
-      }
-      if (this._hasOutcome) return false;
-    }
+    if (this._state !== PENDING || !cancelOperationOf(this)) return false;
     this._settle(CANCELLED);
     return true;
   }

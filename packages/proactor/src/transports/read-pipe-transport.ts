@@ -35,7 +35,6 @@ import {
   RuntimeError,
   logger,
 } from '@iocp/futures';
-import type { Future } from '@iocp/futures';
 
 import type { TrackedOp } from '../overlapped-future';
 import { typeName } from '../proactor-args';
@@ -198,7 +197,7 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
     // none is started either; an exception it throws still lets the next
     // read start, then goes to the loop's exception handler as CPython's does.
     /** @internal */
-    _loopReading(fut: TransportRead | Future<number | Buffer> | null): void {
+    _loopReading(fut: TransportRead | null): void {
       let length = -1;
       let data: Buffer | null = null;
       if (fut !== null) {
@@ -282,7 +281,8 @@ export function readable<TBase extends AbstractCtor<ProactorBasePipeTransport>>(
         read = this._read = new TransportRead(proactor, this._loop, this._onReadDone);
       }
       try {
-        // recvInto the protocol's buffer, or _recvChunk into the transport's.
+        // Into the protocol's buffer (as recvInto), or into the transport's
+        // own (a large read then comes as a Buffer of its own).
         proactor._readFor(sock, into ?? this._data, into === null, read);
       } catch (exc) {
         this._readFailed(exc);

@@ -5,7 +5,7 @@
 // same way.
 //
 // Reads of HAND_OUT_AT bytes or more are not copied at all (the native core
-// hands their memory over, see IocpProactor._recvChunk), so the copies here
+// hands their memory over, see IocpProactor._readFor), so the copies here
 // are of shorter reads and of the data the write transports queue.
 // Small copies come from Node's own Buffer pool (Buffer.allocUnsafe uses
 // 8 KiB slabs below 4 KiB). Larger ones are carved from 256 KiB slabs, so a
