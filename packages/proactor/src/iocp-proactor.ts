@@ -239,7 +239,7 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
   /**
    * Settles `op` for an operation the native core refused (a negated error;
    * a read's broken pipe is EOF) or finished during the call, or tracks it
-   * until its completion (_link).
+   * until its completion.
    */
   private _begin(
     op: TrackedOp,
@@ -264,21 +264,11 @@ export class IocpProactor implements OperationCanceller, SocketOwner {
       op.setException(operationError(op._what, id));
       return;
     }
-    this._link(op, id, finish, conn, buf);
-  }
-
-  /** Tracks pending operation `id` under `op` (see _track): its slot, and its place on its connection. */
-  private _link(
-    op: TrackedOp,
-    id: number,
-    finish: Finisher,
-    conn: Connection | null,
-    buf: Uint8Array | null,
-  ): void {
+    // Pending: tracked by its slot, and listed on its connection.
     op._id = id;
     op._finish = finish;
     op._buf = buf;
-    op._lent = this._immediate[2] === 1;
+    op._lent = immediate[2] === 1;
     this._slots[id & SLOT_MASK] = op;
     this._pending++;
     if (conn !== null) {
