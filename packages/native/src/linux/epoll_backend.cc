@@ -67,7 +67,7 @@ int EpollBackend::Start(napi_env env, CompletionSink* sink) {
     wait_ids_fd_ = epoll_create1(EPOLL_CLOEXEC);
     if (wait_ids_fd_ < 0) err = -errno;
   }
-  if (err == 0) err = watcher_.Start(env, epoll_fd_, this, /*with_prepare=*/false);
+  if (err == 0) err = watcher_.Start(env, epoll_fd_, this, /*with_prepare=*/true);
   if (err < 0) {
     Shutdown();
     return err;
@@ -78,11 +78,14 @@ int EpollBackend::Start(napi_env env, CompletionSink* sink) {
 void EpollBackend::Finish(Op* op, int32_t result) {
   StateOf(op)->where = Where::kFinished;
   ready_.push_back(Ready{op, result});
-  if (!in_poll_ && !wake_pending_) {
-    wake_pending_ = true;
-    uint64_t one = 1;
-    while (write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
-    }
+  if (!in_poll_) Wake();
+}
+
+void EpollBackend::Wake() {
+  if (wake_pending_) return;
+  wake_pending_ = true;
+  uint64_t one = 1;
+  while (write(wake_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
   }
 }
 
@@ -180,6 +183,14 @@ int EpollBackend::Submit(Op* op) {
   // have data (the echo of a request is rarely back by the time the next
   // read is posted: that read waits for its edge without a syscall).
   if (q.empty() && (s->direction == 1 || st->maybe_readable || !st->pollable)) {
+    if (!send_now_ && st->pollable && op->length < kLentSendNow &&
+        (op->kind == OpKind::kSend || op->kind == OpKind::kWrite)) {
+      // Held: sent with the others after the batch (see kSendNowBatch).
+      s->where = Where::kQueued;
+      q.PushBack(op);
+      held_send_fds_.push_back(static_cast<int>(op->handle));
+      return 0;
+    }
     int32_t r = Attempt(st, op);
     if (r == kWouldBlock && !st->pollable) r = -EAGAIN;
     // A send or write taken whole at once is done: JavaScript has its
@@ -272,6 +283,17 @@ int EpollBackend::Cancel(Op* op) {
 
 void EpollBackend::SetActive(bool active) { watcher_.SetActive(active); }
 
+// Node's loop is about to poll: the sends held since the last batch go out,
+// and what they bring is delivered. This should be called from the
+// JavaScript thread.
+void EpollBackend::OnPrepare() {
+  if (shut_down_ || held_send_fds_.empty()) return;
+  in_poll_ = true;
+  RunHeldSends();
+  in_poll_ = false;
+  if (!ready_.empty()) DeliverReady();
+}
+
 // The epoll fd is readable. This should be called from the JavaScript thread.
 void EpollBackend::OnReadable() {
   if (shut_down_) return;
@@ -313,13 +335,42 @@ void EpollBackend::OnReadable() {
 }
 
 // Hands every finished op to the sink. The sink may call into JavaScript,
-// which may submit more (they land in ready_ for the next batch, with a
-// wake-up) or shut this backend down.
+// which may submit more (what finishes lands in ready_ for the next batch,
+// with a wake-up; held sends run after the batch and bring the next one at
+// once) or shut this backend down.
 void EpollBackend::DeliverReady() {
-  delivering_.swap(ready_);
-  for (const Ready& r : delivering_) sink_->Complete(r.op, r.result, 0);
-  delivering_.clear();
-  if (!shut_down_) sink_->Flush();
+  for (unsigned round = 1;; ++round) {
+    delivering_.swap(ready_);
+    send_now_ = delivering_.size() <= kSendNowBatch;
+    for (const Ready& r : delivering_) sink_->Complete(r.op, r.result, 0);
+    delivering_.clear();
+    if (!shut_down_) sink_->Flush();
+    if (shut_down_ || held_send_fds_.empty()) return;
+    // What the held sends bring (and what else finished meanwhile) is the
+    // next batch, delivered now rather than after a wake-up.
+    in_poll_ = true;
+    RunHeldSends();
+    in_poll_ = false;
+    if (ready_.empty()) return;
+    if (round == kMaxDeliverRounds) {
+      // Node's loop runs first; the eventfd brings the rest back.
+      Wake();
+      return;
+    }
+  }
+}
+
+void EpollBackend::RunHeldSends() {
+  std::vector<int> fds;
+  fds.swap(held_send_fds_);
+  for (int fd : fds) {
+    // A handle detached meanwhile finished its queue (-ECANCELED); its
+    // number may name a new handle since, whose queue may run as well.
+    FdState* st = static_cast<size_t>(fd) < fds_.size() ? fds_[fd].get() : nullptr;
+    if (st != nullptr) RunQueue(st, 1);
+  }
+  fds.clear();
+  if (held_send_fds_.empty()) held_send_fds_.swap(fds);  // keeps the capacity
 }
 
 // Releases the epoll set. Nothing is in flight in the kernel with this

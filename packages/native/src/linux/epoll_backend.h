@@ -29,6 +29,26 @@ namespace iocp::epoll {
 class EpollBackend : public Backend, public LoopWatcher::Client {
  public:
   static constexpr int kEventBatch = 128;
+  // Small sends are tried at once while the last batch JavaScript handled
+  // had at most this many completions (latency wins). After a larger batch
+  // a small send waits in its handle's write queue, and the held sends go
+  // out in a row: when JavaScript has handled the batch (DeliverReady), or
+  // right before Node's loop polls again (OnPrepare: the reactions a loop
+  // runs from setImmediate, such as the Tasks of streams). io_uring does the
+  // same with one submission (UringBackend::kSendNowBatch). A send wakes a
+  // peer that sleeps, which costs the sender most of a send when the peer
+  // is on another CPU; spread over a batch's JavaScript, nearly every send
+  // found its peer asleep again. Measured on a 100-connection echo through
+  // streams: 27% less CPU per round trip, from 0.89x to 1.32x Node's net;
+  // through a Protocol, 9% less.
+  static constexpr size_t kSendNowBatch = 2;
+  // A send of at least this many bytes still lent by the caller is tried at
+  // once in any batch: one syscall costs less than copying it to wait.
+  static constexpr uint64_t kLentSendNow = 8 * 1024;
+  // DeliverReady hands JavaScript at most this many batches in a row (each
+  // one what the sends held back from the previous one brought) before it
+  // lets Node's loop run.
+  static constexpr unsigned kMaxDeliverRounds = 4;
   // What an attempt at a syscall returns when the op must wait for
   // readiness (no system error or byte count is this value).
   static constexpr int32_t kWouldBlock = INT32_MIN;
@@ -46,6 +66,7 @@ class EpollBackend : public Backend, public LoopWatcher::Client {
   bool LendsSends() const override { return true; }
 
   void OnReadable() override;
+  void OnPrepare() override;
 
  private:
   struct Ready {
@@ -86,7 +107,12 @@ class EpollBackend : public Backend, public LoopWatcher::Client {
 
   // Queues a finished op for the next batch, waking the loop if needed.
   void Finish(Op* op, int32_t result);
+  // Makes the eventfd readable, once until the next poll drains it.
+  void Wake();
   void DeliverReady();
+  // Runs the write queues of the handles with held sends (see
+  // kSendNowBatch).
+  void RunHeldSends();
   // Registers fd (once) and returns its state, or nullptr with *err set.
   FdState* Register(int fd, int* err);
   // Retries the queued ops of one direction, in order, until one would block.
@@ -124,6 +150,11 @@ class EpollBackend : public Backend, public LoopWatcher::Client {
   bool wake_pending_ = false;
   // True while events are handled: the batch that follows needs no wake-up.
   bool in_poll_ = false;
+  // Whether the last batch had at most kSendNowBatch completions: only then
+  // is a small send tried at once (see kSendNowBatch).
+  bool send_now_ = true;
+  // The handles (fd numbers) with held sends (see kSendNowBatch).
+  std::vector<int> held_send_fds_;
   std::vector<Ready> ready_;
   std::vector<Ready> delivering_;
   // Registered handles by fd number.
