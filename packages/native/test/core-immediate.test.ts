@@ -1,9 +1,10 @@
 // Operations finished at once (Core.allowImmediate / Core.immediate): a send
 // the OS takes whole during the call is done then, with no completion record
 // later, as CPython's IocpProactor._register resolves a future whose
-// overlapped call did not go pending. On io_uring a send is tried at once
-// only while JavaScript handles a small batch; on epoll whenever nothing
-// waits before it on its socket; IOCP always completes through the port.
+// overlapped call did not go pending. On Linux a small send is tried at
+// once only while the last batch was small and nothing waits before it on
+// its socket (core-held-sends.test.ts); IOCP always completes through the
+// port.
 // On io_uring a read whose bytes the socket's receive already holds is done
 // at once too.
 import { availableBackends } from '@iocp/native';
@@ -24,7 +25,7 @@ describe.each(availableBackends())('sends finished at once on %s', (backend: Bac
     await t.dispose();
   });
 
-  /** Starts a send from inside a batch (where io_uring tries sends at once). */
+  /** Starts a send from inside a small batch (where Linux tries small sends at once). */
   async function sendInBatch(submit: (core: NativeCore) => number): Promise<number> {
     await t.run((c) => c.nop());
     return submit(t.core);

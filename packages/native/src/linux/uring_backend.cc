@@ -309,9 +309,10 @@ void UringBackend::Drain() {
       for (Op* op : done) Finish(op, StateOf(op)->results[0]);
     }
     if (shut_down_) return;
-    send_now_ = finished_ - finished_before <= kSendNowBatch;
+    // (A round that brought nothing calls no JavaScript and says nothing
+    // about the load.)
+    if (finished_ != finished_before) send_now_ = finished_ - finished_before <= kSendNowBatch;
     sink_->Flush();
-    send_now_ = false;
     if (shut_down_ || finished_ == finished_before) break;
     // JavaScript reacted to the batch: the next round submits what it
     // queued now rather than in the next loop turn's prepare phase, and its

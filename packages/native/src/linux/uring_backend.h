@@ -42,8 +42,9 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   // what completed while the previous one's reactions were submitted)
   // before it lets Node's loop run.
   static constexpr unsigned kMaxDrainRounds = 4;
-  // Sends are tried at once (SendNow) while JavaScript handles a batch of at
-  // most this many completions: latency wins over one submission for all.
+  // Sends are tried at once (SendNow) while the last batch JavaScript
+  // handled had at most this many completions: latency wins over one
+  // submission for all.
   static constexpr uint64_t kSendNowBatch = 2;
   // A send of at least this many bytes still lent by the caller is tried at
   // once in any batch: one syscall costs less than copying it for the ring.
@@ -273,8 +274,11 @@ class UringBackend : public Backend, public LoopWatcher::Client {
   // Ops finished without the kernel (cancelled while waiting, sends done
   // at once), delivered with the next batch; results[0] holds the result.
   std::vector<Op*> cancelled_;
-  // True while JavaScript handles a small batch (see SendNow).
-  bool send_now_ = false;
+  // Whether the last batch JavaScript handled was small (see SendNow). It
+  // holds until the next batch, so the reactions a loop runs from
+  // setImmediate after a small batch (the Tasks of streams) send at once
+  // too: 10% more round trips on a one-connection streams echo.
+  bool send_now_ = true;
   // Multishot receives: their buffers, whether this kernel takes them (off
   // with IOCP_URING_MULTISHOT=0, read when the backend is made), how many
   // are in the kernel, and the reads they filled in the current reap.
