@@ -24,6 +24,13 @@ export interface NativeCore {
   /** True once close() was called. */
   readonly closed: boolean;
   /**
+   * How many receives this core started as zero-byte reads (IOCP only,
+   * always 0 on Linux): with many operations in flight, a receive on a
+   * stream socket waits without memory until the socket has bytes, as
+   * libuv does on Windows. A diagnostic (see setZeroReads).
+   */
+  readonly zeroReads: number;
+  /**
    * Completion records, COMPLETION_WORDS int32s each: [id, result, aux,
    * addrlen]. `result` is >= 0 on success (bytes, a handle, 1/0 for waits) or
    * a negated system error. Valid for the `count` records passed to
@@ -60,6 +67,15 @@ export interface NativeCore {
    * instead of with the next batch. Off by default.
    */
   allowImmediate(on: boolean): void;
+  /**
+   * When a receive on a stream socket (4 KiB or more, no flags, not into a
+   * receive buffer) starts as a zero-byte read, which holds no memory until
+   * the socket has bytes (IOCP only; Linux ignores it): 'auto' (the
+   * default) with 64 or more operations in flight, 'always', or 'never'.
+   * The environment variable IOCP_ZERO_READ=1 or 0 at the core's creation
+   * sets 'always' or 'never'. Throws TypeError for another value.
+   */
+  setZeroReads(mode: 'auto' | 'always' | 'never'): void;
   /** A no-op that completes with result 0 through the backend's own path. */
   nop(): number;
   /**

@@ -116,6 +116,13 @@ class Backend {
   // Submit returns. Without it (IOCP: the kernel may keep the buffer even
   // when WSASend completes at once), every send is copied first.
   virtual bool LendsSends() const { return false; }
+  // How many receives started as zero-byte reads (IOCP; 0 elsewhere): a
+  // diagnostic for tests. This should be called from the JavaScript thread.
+  virtual uint64_t ZeroReads() const { return 0; }
+  // When receives may start as zero-byte reads (IOCP; ignored elsewhere):
+  // -1 by the number of operations in flight, 0 never, 1 always. This
+  // should be called from the JavaScript thread.
+  virtual void SetZeroReads(int /*mode*/) {}
 
  protected:
   bool done_now_ = false;

@@ -42,8 +42,10 @@ Napi::Function Core::Define(Napi::Env env) {
                          InstanceAccessor<&Core::GetBackend>("backend"),
                          InstanceAccessor<&Core::GetPending>("pending"),
                          InstanceAccessor<&Core::GetClosed>("closed"),
+                         InstanceAccessor<&Core::GetZeroReads>("zeroReads"),
                          InstanceMethod<&Core::Nop>("nop"),
                          InstanceMethod<&Core::AllowImmediate>("allowImmediate"),
+                         InstanceMethod<&Core::SetZeroReads>("setZeroReads"),
                          InstanceMethod<&Core::Associate>("associate"),
                          InstanceMethod<&Core::Detach>("detach"),
                          InstanceMethod<&Core::Recv>("recv"),
@@ -187,6 +189,11 @@ Napi::Value Core::GetPending(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ops_.pending()));
 }
 
+Napi::Value Core::GetZeroReads(const Napi::CallbackInfo& info) {
+  uint64_t n = backend_ ? backend_->ZeroReads() : 0;
+  return Napi::Number::New(info.Env(), static_cast<double>(n));
+}
+
 Napi::Value Core::GetClosed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), closed_);
 }
@@ -264,6 +271,16 @@ Napi::Value Core::AllowImmediate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsBoolean()) throw Napi::TypeError::New(env, "on must be a boolean");
   if (backend_) backend_->AllowDoneNow(info[0].As<Napi::Boolean>().Value());
+  return env.Undefined();
+}
+
+// setZeroReads(mode): 'auto', 'always' or 'never'; see Backend::SetZeroReads.
+Napi::Value Core::SetZeroReads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string mode = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  int value = mode == "auto" ? -1 : mode == "never" ? 0 : mode == "always" ? 1 : -2;
+  if (value == -2) throw Napi::TypeError::New(env, "mode must be 'auto', 'always' or 'never'");
+  if (backend_) backend_->SetZeroReads(value);
   return env.Undefined();
 }
 

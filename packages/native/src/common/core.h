@@ -40,10 +40,12 @@ class Core : public Napi::ObjectWrap<Core>, public CompletionSink {
   Napi::Value GetBackend(const Napi::CallbackInfo& info);
   Napi::Value GetPending(const Napi::CallbackInfo& info);
   Napi::Value GetClosed(const Napi::CallbackInfo& info);
+  Napi::Value GetZeroReads(const Napi::CallbackInfo& info);
   Napi::Value Nop(const Napi::CallbackInfo& info);
   // allowImmediate(on): lets sends the OS takes whole finish at once (see
   // `immediate`) instead of with the next batch.
   Napi::Value AllowImmediate(const Napi::CallbackInfo& info);
+  Napi::Value SetZeroReads(const Napi::CallbackInfo& info);
   // Operations (src/common/core_ops.cc).
   Napi::Value Associate(const Napi::CallbackInfo& info);
   Napi::Value Detach(const Napi::CallbackInfo& info);

@@ -33,6 +33,13 @@ bool Op::Reserve(size_t n) {
   return true;
 }
 
+void Op::DropBounce() {
+  std::free(bounce);
+  bounce = nullptr;
+  bounce_capacity = 0;
+  data = nullptr;
+}
+
 void Op::Adopt() {
   if (!borrowed) return;
   if (length > 0) std::memcpy(bounce, data, length);

@@ -124,6 +124,10 @@ struct Op {
   // Makes a borrowed send's bytes the op's own (see `borrowed`); a no-op
   // for any other op.
   void Adopt();
+  // Frees the bounce memory (`data` becomes null; `length` stays): a
+  // receive that waits without a buffer (a Windows zero-byte read) holds
+  // none until Reserve(length) makes it anew.
+  void DropBounce();
   void Reset();
 };
 

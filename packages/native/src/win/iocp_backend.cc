@@ -15,6 +15,11 @@ IocpBackend::~IocpBackend() { Shutdown(); }
 // This should be called from the JavaScript thread.
 int IocpBackend::Start(napi_env env, CompletionSink* sink) {
   sink_ = sink;
+  // GetEnvironmentVariable, not getenv: the C runtime's copy of the
+  // environment misses what Node set in process.env.
+  char mode[8];
+  DWORD n = GetEnvironmentVariableA("IOCP_ZERO_READ", mode, sizeof(mode));
+  if (n == 1 && (mode[0] == '0' || mode[0] == '1')) zero_read_mode_ = mode[0] - '0';
   // The extension functions are loaded once per environment: the table lives
   // in the addon's instance data, and this backend shares it.
   void* data = nullptr;
@@ -122,7 +127,9 @@ void IocpBackend::DeliverQueued() {
   next_delivery_ = 0;
   while (next_delivery_ < delivering_.size()) {
     Packet p = delivering_[next_delivery_++];
-    OsDataOf(p.op)->in_kernel = false;
+    OsData* os = OsDataOf(p.op);
+    os->in_kernel = false;
+    if (os->zero_read && ResumeZeroRead(&p)) continue;
     uint32_t aux = p.aux;
     int32_t result = Finish(p.op, p.result, &aux);
     sink_->Complete(p.op, result, aux);
@@ -203,7 +210,16 @@ int IocpBackend::Cancel(Op* op) {
       // An I/O the kernel already completed with success (its status is no
       // longer STATUS_PENDING, as CPython's Overlapped.cancel checks, and
       // is an NT success code) keeps its result: bytes moved, a socket
-      // accepted. Its packet is on the way. One that failed did nothing.
+      // accepted. Its packet is on the way. One that failed did nothing,
+      // and so did a zero-byte read: its packet brings the cancel
+      // (ResumeZeroRead).
+      if (OsDataOf(op)->zero_read) {
+        if (!Succeeded(OverlappedOf(op)) && !CancelIoEx(HandleOf(op), OverlappedOf(op))) {
+          DWORD error = GetLastError();
+          if (error != ERROR_NOT_FOUND) return -static_cast<int>(error);
+        }
+        return 0;
+      }
       if (Succeeded(OverlappedOf(op))) return kHasOutcome;
       // CancelIoEx finds the request by handle and OVERLAPPED; an op whose
       // packet the backend posted itself has no request and is not found.
@@ -298,10 +314,65 @@ int IocpBackend::Associate(int64_t handle) {
   if (CreateIoCompletionPort(h, port_.get(), kOpKey, 0) == nullptr) {
     return -static_cast<int>(GetLastError());
   }
+  // (A handle value may name a new socket after a close without detach:
+  // associating it again answers afresh.)
+  auto socket = static_cast<SOCKET>(handle);
+  int type = 0;
+  int len = sizeof(type);
+  try {
+    if (getsockopt(socket, SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &len) == 0 &&
+        type == SOCK_STREAM) {
+      stream_sockets_.insert(socket);
+    } else {
+      stream_sockets_.erase(socket);
+    }
+  } catch (const std::bad_alloc&) {
+    // Not known as a stream socket: its receives are plain reads.
+  }
   return 0;
 }
 
-// The association ends when the handle is closed.
-void IocpBackend::Detach(int64_t /*handle*/) {}
+// The association ends when the handle is closed; what this backend knows
+// of it goes now.
+void IocpBackend::Detach(int64_t handle) { stream_sockets_.erase(static_cast<SOCKET>(handle)); }
+
+bool IocpBackend::UsesZeroRead(const Op* op) const {
+  if (zero_read_mode_ == 0 || op->flags != 0 || op->lent != nullptr ||
+      op->length < kZeroReadMin) {
+    return false;
+  }
+  if (zero_read_mode_ < 0 && inflight_ < kZeroReadThreshold) return false;
+  return stream_sockets_.count(static_cast<SOCKET>(op->handle)) != 0;
+}
+
+bool IocpBackend::ResumeZeroRead(Packet* p) {
+  Op* op = p->op;
+  OsDataOf(op)->zero_read = false;
+  if (p->result < 0) return false;  // Failed (a reset) or cancelled.
+  if (op->cancel_requested) {
+    // Nothing was read: the cancel undoes it (see Cancel).
+    p->result = -static_cast<int32_t>(ERROR_OPERATION_ABORTED);
+    p->aux = 0;
+    return false;
+  }
+  // The packet's OVERLAPPED is done with: the same op starts the real read.
+  ZeroMemory(OverlappedOf(op), sizeof(OVERLAPPED));
+  int err;
+  if (shut_down_) {
+    err = -static_cast<int>(ERROR_OPERATION_ABORTED);
+  } else if (!op->Reserve(op->length)) {
+    err = -static_cast<int>(ERROR_NOT_ENOUGH_MEMORY);
+  } else {
+    err = SubmitRecvNow(op);
+  }
+  if (err < 0) {
+    p->result = err;
+    p->aux = 0;
+    return false;
+  }
+  OsDataOf(op)->in_kernel = true;
+  ++inflight_;
+  return true;
+}
 
 }  // namespace iocp::win

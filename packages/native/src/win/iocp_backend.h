@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "common/backend.h"
@@ -34,6 +35,19 @@ namespace iocp::win {
 class IocpBackend : public Backend {
  public:
   static constexpr ULONG kBatch = 128;
+  // Zero-byte reads, as libuv's UV_HANDLE_ZERO_READ: with at least this
+  // many operations in flight, a receive of kZeroReadMin bytes or more on a
+  // stream socket first waits with an empty buffer, and gets its memory and
+  // its real WSARecv only once the socket has bytes (or its end). A
+  // WSARecv's buffer is locked while it waits, so without this every idle
+  // connection held a read chunk (64 KiB for the transports); with it, a
+  // server of thousands of idle connections holds none. The cost is one
+  // more trip through the port per read, paid only with many operations in
+  // flight (libuv switches at 50 active streams). IOCP_ZERO_READ=1 (or
+  // Core.setZeroReads('always')) uses them for every such receive, =0
+  // ('never') never.
+  static constexpr size_t kZeroReadThreshold = 64;
+  static constexpr size_t kZeroReadMin = 4096;
 
   ~IocpBackend() override;
   BackendKind Kind() const override { return BackendKind::kIocp; }
@@ -46,6 +60,8 @@ class IocpBackend : public Backend {
   void SetActive(bool active) override;
   void Shutdown() override;
   bool Holds(const Op* op) const override;
+  uint64_t ZeroReads() const override { return zero_reads_; }
+  void SetZeroReads(int mode) override { zero_read_mode_ = mode; }
 
   HANDLE port() const { return port_.get(); }
 
@@ -62,12 +78,20 @@ class IocpBackend : public Backend {
   // Runs on the JavaScript thread for each wake-up from the poller.
   static void CallJs(napi_env env, napi_value js_cb, void* context, void* data);
   void DeliverQueued();
+  // Whether a receive starts as a zero-byte read (see kZeroReadThreshold).
+  bool UsesZeroRead(const Op* op) const;
+  // A zero-byte read's packet: starts the real read (true: nothing to
+  // deliver yet), or leaves in *p what to deliver (its error; cancelled when
+  // a cancel was asked for meanwhile; a refused start).
+  bool ResumeZeroRead(Packet* p);
   // At teardown, waits (bounded) on this thread for ops still in the kernel.
   void WaitForInflight();
 
   // Submission of each kind (src/win/iocp_ops.cc, accept_connect.cc). Each
   // returns 0 when a packet follows, or a negated Win32/WSA error.
   int SubmitRecv(Op* op);
+  // The real WSARecv of a receive (SubmitRecv may start a zero-byte read).
+  int SubmitRecvNow(Op* op);
   int SubmitSend(Op* op);
   int SubmitRecvFrom(Op* op);
   int SubmitSendTo(Op* op);
@@ -107,6 +131,12 @@ class IocpBackend : public Backend {
   size_t next_delivery_ = 0;        // JavaScript thread only.
   size_t inflight_ = 0;             // JavaScript thread only.
   bool shut_down_ = false;
+  // The associated stream sockets (SO_TYPE SOCK_STREAM): only their
+  // receives may be zero-byte reads (a datagram's would be cut to nothing).
+  std::unordered_set<SOCKET> stream_sockets_;  // JavaScript thread only.
+  // IOCP_ZERO_READ: -1 unset (by the threshold), 0 never, 1 always.
+  int zero_read_mode_ = -1;
+  uint64_t zero_reads_ = 0;
 };
 
 }  // namespace iocp::win

@@ -69,7 +69,21 @@ int FamilyOf(SOCKET s, int* family) {
 
 }  // namespace
 
+// A zero-byte read first when UsesZeroRead says so: the op's memory is freed
+// until the socket has bytes (ResumeZeroRead then starts the real read).
 int IocpBackend::SubmitRecv(Op* op) {
+  if (UsesZeroRead(op)) {
+    op->DropBounce();
+    OsDataOf(op)->zero_read = true;
+    ++zero_reads_;
+    WSABUF none{0, nullptr};
+    DWORD flags = 0;
+    return Started(WSARecv(SocketOf(op), &none, 1, nullptr, &flags, OverlappedOf(op), nullptr));
+  }
+  return SubmitRecvNow(op);
+}
+
+int IocpBackend::SubmitRecvNow(Op* op) {
   WSABUF buf = BufferOf(op);
   DWORD flags = static_cast<DWORD>(op->flags);
   return StartedReceive(WSARecv(SocketOf(op), &buf, 1, nullptr, &flags, OverlappedOf(op), nullptr));

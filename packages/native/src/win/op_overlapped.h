@@ -31,6 +31,10 @@ struct OsData {
   // Set while a packet is due for the op (submitted and not yet taken from
   // the port). JavaScript thread only.
   bool in_kernel;
+  // kRecv: the pending WSARecv is a zero-byte read (IocpBackend::
+  // kZeroReadThreshold); the real one follows when it completes.
+  // JavaScript thread only.
+  bool zero_read;
 };
 static_assert(sizeof(OsData) <= kOsDataSize, "OsData must fit in Op::os");
 
