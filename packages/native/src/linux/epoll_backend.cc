@@ -78,7 +78,9 @@ int EpollBackend::Start(napi_env env, CompletionSink* sink) {
 void EpollBackend::Finish(Op* op, int32_t result) {
   StateOf(op)->where = Where::kFinished;
   ready_.push_back(Ready{op, result});
-  if (!in_poll_) Wake();
+  // While JavaScript handles a batch, DeliverReady delivers what finishes
+  // meanwhile (an accept or a read answered at once) right after it.
+  if (!in_poll_ && !in_delivery_) Wake();
 }
 
 void EpollBackend::Wake() {
@@ -342,15 +344,19 @@ void EpollBackend::DeliverReady() {
   for (unsigned round = 1;; ++round) {
     delivering_.swap(ready_);
     send_now_ = delivering_.size() <= kSendNowBatch;
+    in_delivery_ = true;
     for (const Ready& r : delivering_) sink_->Complete(r.op, r.result, 0);
     delivering_.clear();
     if (!shut_down_) sink_->Flush();
-    if (shut_down_ || held_send_fds_.empty()) return;
-    // What the held sends bring (and what else finished meanwhile) is the
-    // next batch, delivered now rather than after a wake-up.
-    in_poll_ = true;
-    RunHeldSends();
-    in_poll_ = false;
+    in_delivery_ = false;
+    if (shut_down_) return;
+    // What the held sends bring, and what finished while JavaScript ran,
+    // is the next batch, delivered now rather than after a wake-up.
+    if (!held_send_fds_.empty()) {
+      in_poll_ = true;
+      RunHeldSends();
+      in_poll_ = false;
+    }
     if (ready_.empty()) return;
     if (round == kMaxDeliverRounds) {
       // Node's loop runs first; the eventfd brings the rest back.

@@ -7,8 +7,10 @@
 // the handle without reading it (one per waited handle, shared by its
 // waiters), with their timeouts on one timerfd driven by a min-heap of
 // deadlines. Results, immediate or not, are delivered through
-// the same batched path as the other backends, woken by an eventfd in the
-// set: never from inside Submit.
+// the same batched path as the other backends, never from inside Submit:
+// what finishes while JavaScript handles a batch comes in the next round of
+// that delivery (DeliverReady), anything else is woken by an eventfd in the
+// set.
 //
 // Regular files cannot be registered with epoll and never block in the
 // readiness sense: their reads and writes run at once (blocking on the disk).
@@ -46,8 +48,8 @@ class EpollBackend : public Backend, public LoopWatcher::Client {
   // once in any batch: one syscall costs less than copying it to wait.
   static constexpr uint64_t kLentSendNow = 8 * 1024;
   // DeliverReady hands JavaScript at most this many batches in a row (each
-  // one what the sends held back from the previous one brought) before it
-  // lets Node's loop run.
+  // one what the held sends, or the ops JavaScript started, brought while
+  // it handled the previous one) before it lets Node's loop run.
   static constexpr unsigned kMaxDeliverRounds = 4;
   // What an attempt at a syscall returns when the op must wait for
   // readiness (no system error or byte count is this value).
@@ -150,6 +152,9 @@ class EpollBackend : public Backend, public LoopWatcher::Client {
   bool wake_pending_ = false;
   // True while events are handled: the batch that follows needs no wake-up.
   bool in_poll_ = false;
+  // True while JavaScript handles a batch: what finishes meanwhile needs no
+  // wake-up (DeliverReady delivers it next).
+  bool in_delivery_ = false;
   // Whether the last batch had at most kSendNowBatch completions: only then
   // is a small send tried at once (see kSendNowBatch).
   bool send_now_ = true;
