@@ -32,8 +32,10 @@ describe.each(availableBackends())('sends after a large batch on %s', (backend: 
   async function inLargeBatch(): Promise<void> {
     const before = t.batches.length;
     await Promise.all([t.run((c) => c.nop()), t.run((c) => c.nop()), t.run((c) => c.nop())]);
-    // The three came in one batch (else this test would test nothing).
-    expect(t.batches.slice(before)).toEqual([3]);
+    // On Linux the three came in one batch (else this test would test
+    // nothing). IOCP holds no send (every one completes through the port),
+    // and its poller thread may hand the three over in more than one batch.
+    if (backend !== 'iocp') expect(t.batches.slice(before)).toEqual([3]);
   }
 
   it('complete whole and reach the peer in the order they were made', async () => {
