@@ -10,9 +10,7 @@ import type { BackendName } from '@iocp/native';
 
 import { C, Harness, describeLinux, encode } from './helpers';
 
-const linuxBackends = availableBackends().filter((b) => b !== 'iocp');
-
-describeLinux.each(linuxBackends)('batch rounds on %s', (backend: BackendName) => {
+describeLinux.each(availableBackends())('batch rounds on %s', (backend: BackendName) => {
   let t: Harness;
 
   beforeEach(() => {
