@@ -290,9 +290,7 @@ void EpollBackend::SetActive(bool active) { watcher_.SetActive(active); }
 // JavaScript thread.
 void EpollBackend::OnPrepare() {
   if (shut_down_ || held_send_fds_.empty()) return;
-  in_poll_ = true;
   RunHeldSends();
-  in_poll_ = false;
   if (!ready_.empty()) DeliverReady();
 }
 
@@ -337,9 +335,9 @@ void EpollBackend::OnReadable() {
 }
 
 // Hands every finished op to the sink. The sink may call into JavaScript,
-// which may submit more (what finishes lands in ready_ for the next batch,
-// with a wake-up; held sends run after the batch and bring the next one at
-// once) or shut this backend down.
+// which may submit more (what finishes meanwhile, and what the held sends
+// bring after the batch, is the next batch, delivered at once up to
+// kMaxDeliverRounds) or shut this backend down.
 void EpollBackend::DeliverReady() {
   for (unsigned round = 1;; ++round) {
     delivering_.swap(ready_);
@@ -352,11 +350,7 @@ void EpollBackend::DeliverReady() {
     if (shut_down_) return;
     // What the held sends bring, and what finished while JavaScript ran,
     // is the next batch, delivered now rather than after a wake-up.
-    if (!held_send_fds_.empty()) {
-      in_poll_ = true;
-      RunHeldSends();
-      in_poll_ = false;
-    }
+    RunHeldSends();
     if (ready_.empty()) return;
     if (round == kMaxDeliverRounds) {
       // Node's loop runs first; the eventfd brings the rest back.
@@ -366,17 +360,18 @@ void EpollBackend::DeliverReady() {
   }
 }
 
+// What the sends bring lands in ready_ with no wake-up: the caller delivers
+// it. (RunQueue calls no JavaScript, so nothing is held meanwhile.)
 void EpollBackend::RunHeldSends() {
-  std::vector<int> fds;
-  fds.swap(held_send_fds_);
-  for (int fd : fds) {
+  in_poll_ = true;
+  for (int fd : held_send_fds_) {
     // A handle detached meanwhile finished its queue (-ECANCELED); its
     // number may name a new handle since, whose queue may run as well.
     FdState* st = static_cast<size_t>(fd) < fds_.size() ? fds_[fd].get() : nullptr;
     if (st != nullptr) RunQueue(st, 1);
   }
-  fds.clear();
-  if (held_send_fds_.empty()) held_send_fds_.swap(fds);  // keeps the capacity
+  held_send_fds_.clear();
+  in_poll_ = false;
 }
 
 // Releases the epoll set. Nothing is in flight in the kernel with this

@@ -211,23 +211,17 @@ int IocpBackend::Cancel(Op* op) {
       // longer STATUS_PENDING, as CPython's Overlapped.cancel checks, and
       // is an NT success code) keeps its result: bytes moved, a socket
       // accepted. Its packet is on the way. One that failed did nothing,
-      // and so did a zero-byte read: its packet brings the cancel
-      // (ResumeZeroRead).
-      if (OsDataOf(op)->zero_read) {
-        if (!Succeeded(OverlappedOf(op)) && !CancelIoEx(HandleOf(op), OverlappedOf(op))) {
-          DWORD error = GetLastError();
-          if (error != ERROR_NOT_FOUND) return -static_cast<int>(error);
-        }
-        return 0;
-      }
-      if (Succeeded(OverlappedOf(op))) return kHasOutcome;
+      // and so did a zero-byte read, whatever its status: its packet brings
+      // the cancel (ResumeZeroRead).
+      const int done_outcome = OsDataOf(op)->zero_read ? 0 : kHasOutcome;
+      if (Succeeded(OverlappedOf(op))) return done_outcome;
       // CancelIoEx finds the request by handle and OVERLAPPED; an op whose
       // packet the backend posted itself has no request and is not found.
       if (!CancelIoEx(HandleOf(op), OverlappedOf(op))) {
         DWORD error = GetLastError();
         // ERROR_NOT_FOUND: it already completed; its packet is on the way.
         if (error != ERROR_NOT_FOUND) return -static_cast<int>(error);
-        if (Succeeded(OverlappedOf(op))) return kHasOutcome;
+        if (Succeeded(OverlappedOf(op))) return done_outcome;
       }
       return 0;
   }
